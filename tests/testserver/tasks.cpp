@@ -1,0 +1,57 @@
+#include "tasks.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace testserver {
+
+void TaskRunner::start(std::string key, bool cancel_on_drain, Body body) {
+  auto ticket = std::make_shared<State>();
+  ticket->key = std::move(key);
+  ticket->cancel_on_drain = cancel_on_drain;
+  {
+    std::lock_guard lock(mutex_);
+    running_.push_back(ticket);
+  }
+  std::thread([this, ticket, body = std::move(body)] {
+    body(ticket);
+    finish(ticket);
+  }).detach();
+}
+
+void TaskRunner::finish(const Ticket& ticket) {
+  std::lock_guard lock(mutex_);
+  std::erase(running_, ticket);
+  // Notify while still holding the lock: drain() may return and the runner be destroyed as soon
+  // as it can observe an empty list.
+  idle_.notify_all();
+}
+
+void TaskRunner::cancel(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  for (const Ticket& ticket : running_) {
+    if (ticket->key == key) ticket->cancelled = true;
+  }
+  wake_.notify_all();
+}
+
+bool TaskRunner::sleep_until(const Ticket& ticket, Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_until(lock, deadline, [&] { return ticket->cancelled; });
+}
+
+bool TaskRunner::is_cancelled(const Ticket& ticket) {
+  std::lock_guard lock(mutex_);
+  return ticket->cancelled;
+}
+
+void TaskRunner::drain() {
+  std::unique_lock lock(mutex_);
+  for (const Ticket& ticket : running_) {
+    if (ticket->cancel_on_drain) ticket->cancelled = true;
+  }
+  wake_.notify_all();
+  idle_.wait(lock, [&] { return running_.empty(); });
+}
+
+}  // namespace testserver
