@@ -136,7 +136,7 @@ void Server::handle_notification(std::string_view method, const rapidjson::Value
 }
 
 void Server::finish() {
-  tasks_.drain();
+  tasks_.cancel_all();
 }
 
 Server::Reply Server::initialize(const Request& request) {

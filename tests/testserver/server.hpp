@@ -20,7 +20,8 @@ class Server {
   explicit Server(Options options);
 
   void handle_line(std::string_view line);
-  // Called at stdin EOF: lets in-flight requests answer, abandons pending crashes.
+  // Called at stdin EOF. Closing stdin is how MCP clients ask a stdio server to stop, so pending
+  // sleeps and delayed crashes are abandoned (no replies) rather than holding the exit up.
   void finish();
 
  private:

@@ -5,10 +5,9 @@
 
 namespace testserver {
 
-void TaskRunner::start(std::string key, bool cancel_on_drain, Body body) {
+void TaskRunner::start(std::string key, Body body) {
   auto ticket = std::make_shared<State>();
   ticket->key = std::move(key);
-  ticket->cancel_on_drain = cancel_on_drain;
   {
     std::lock_guard lock(mutex_);
     running_.push_back(ticket);
@@ -22,8 +21,8 @@ void TaskRunner::start(std::string key, bool cancel_on_drain, Body body) {
 void TaskRunner::finish(const Ticket& ticket) {
   std::lock_guard lock(mutex_);
   std::erase(running_, ticket);
-  // Notify while still holding the lock: drain() may return and the runner be destroyed as soon
-  // as it can observe an empty list.
+  // Notify while still holding the lock: cancel_all() may return and the runner be destroyed as
+  // soon as it can observe an empty list.
   idle_.notify_all();
 }
 
@@ -45,11 +44,9 @@ bool TaskRunner::is_cancelled(const Ticket& ticket) {
   return ticket->cancelled;
 }
 
-void TaskRunner::drain() {
+void TaskRunner::cancel_all() {
   std::unique_lock lock(mutex_);
-  for (const Ticket& ticket : running_) {
-    if (ticket->cancel_on_drain) ticket->cancelled = true;
-  }
+  for (const Ticket& ticket : running_) ticket->cancelled = true;
   wake_.notify_all();
   idle_.wait(lock, [&] { return running_.empty(); });
 }

@@ -21,14 +21,13 @@ class TaskRunner {
   using Clock = std::chrono::steady_clock;
 
   // `key` is the request id as JSON text, matched against notifications/cancelled.
-  // Work with `cancel_on_drain` is abandoned at stdin EOF; other work is allowed to finish.
-  void start(std::string key, bool cancel_on_drain, Body body);
+  void start(std::string key, Body body);
   void cancel(const std::string& key);
   // Returns false as soon as the task is cancelled, true once `deadline` passes.
   bool sleep_until(const Ticket& ticket, Clock::time_point deadline);
   bool is_cancelled(const Ticket& ticket);
-  // Blocks until no task is running.
-  void drain();
+  // Cancels every task and blocks until none is running.
+  void cancel_all();
 
  private:
   void finish(const Ticket& ticket);
@@ -41,7 +40,6 @@ class TaskRunner {
 
 struct TaskRunner::State {
   std::string key;
-  bool cancel_on_drain = false;
   bool cancelled = false;
 };
 

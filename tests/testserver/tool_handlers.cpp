@@ -104,7 +104,7 @@ ToolReply tool_sleep(const rapidjson::Value& args, const CallContext& context) {
     return error_result("sleep: argument 'ms' must be an integer in [0, " +
                         std::to_string(kMaxSleepMs) + "]");
   }
-  context.tasks.start(context.id, false, [context, ms = *ms](const TaskRunner::Ticket& ticket) {
+  context.tasks.start(context.id, [context, ms = *ms](const TaskRunner::Ticket& ticket) {
     const bool report = !context.progress_token.empty();
     const long long steps = std::max(1LL, (ms + kProgressIntervalMs - 1) / kProgressIntervalMs);
     const auto start = TaskRunner::Clock::now();
@@ -139,7 +139,7 @@ ToolReply tool_crash(const rapidjson::Value& args, const CallContext& context) {
   };
   if (*delay_ms == 0) die();
   const auto deadline = TaskRunner::Clock::now() + std::chrono::milliseconds(*delay_ms);
-  context.tasks.start(context.id, true, [context, deadline, die](const TaskRunner::Ticket& ticket) {
+  context.tasks.start(context.id, [context, deadline, die](const TaskRunner::Ticket& ticket) {
     if (context.tasks.sleep_until(ticket, deadline)) die();
   });
   return std::nullopt;
