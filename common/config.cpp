@@ -1,0 +1,317 @@
+#include "common/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "protocol/json.hpp"
+
+namespace mcp {
+
+namespace {
+
+using json::Value;
+
+// A validation failure inside one server entry; turned into a ConfigError with file and line.
+struct FieldError {
+  std::string field;
+  std::string reason;
+};
+
+// RapidJSON keeps no source positions, so a validation error finds its line by looking for
+// the server's key in the text. Server names are restricted to [A-Za-z0-9_-], so the quoted
+// name cannot hide inside an escape sequence.
+std::size_t line_of_key(std::string_view text, std::string_view key) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  std::size_t pos = 0;
+  while ((pos = text.find(quoted, pos)) != std::string_view::npos) {
+    std::size_t after = pos + quoted.size();
+    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' ||
+                                   text[after] == '\n' || text[after] == '\r')) {
+      ++after;
+    }
+    if (after < text.size() && text[after] == ':') return json::line_column(text, pos).line;
+    pos = after;
+  }
+  return 0;
+}
+
+std::optional<FieldError> read_string_list(const Value& v, const char* field,
+                                           std::vector<std::string>& out) {
+  if (!v.IsArray()) return FieldError{field, "must be an array of strings"};
+  for (const auto& item : v.GetArray()) {
+    if (!item.IsString()) return FieldError{field, "must be an array of strings"};
+    out.emplace_back(item.GetString(), item.GetStringLength());
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> read_string_map(const Value& v, const char* field,
+                                          std::map<std::string, std::string>& out) {
+  if (!v.IsObject()) return FieldError{field, "must be an object of strings"};
+  for (const auto& m : v.GetObject()) {
+    if (!m.value.IsString()) {
+      return FieldError{std::string(field) + "." + m.name.GetString(), "must be a string"};
+    }
+    out.emplace(m.name.GetString(), std::string(m.value.GetString(), m.value.GetStringLength()));
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> read_u32(const Value& v, const char* field, std::uint32_t min,
+                                   std::uint32_t& out) {
+  if (!v.IsUint() || v.GetUint() < min) {
+    return FieldError{field, "must be an integer >= " + std::to_string(min)};
+  }
+  out = v.GetUint();
+  return std::nullopt;
+}
+
+std::string resolve_path(const std::string& config_path, const std::string& p) {
+  if (p.empty() || p.front() == '/') return p;
+  const auto slash = config_path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : config_path.substr(0, slash);
+  return dir + "/" + p;
+}
+
+std::optional<FieldError> read_tool_filter(const Value& v, ToolFilter& out,
+                                           std::vector<std::string>& unknown) {
+  if (!v.IsObject()) return FieldError{"tools", "must be an object with \"allow\" and/or \"deny\""};
+  for (const auto& m : v.GetObject()) {
+    const std::string_view key = m.name.GetString();
+    if (key == "allow") {
+      if (auto e = read_string_list(m.value, "tools.allow", out.allow)) return e;
+    } else if (key == "deny") {
+      if (auto e = read_string_list(m.value, "tools.deny", out.deny)) return e;
+    } else {
+      unknown.push_back("tools." + std::string(key));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<FieldError> read_transport(const Value& v, const char* field, ServerConfig& s) {
+  const std::string_view t = v.IsString() ? std::string_view(v.GetString()) : std::string_view{};
+  if (t == "stdio") {
+    s.transport = BackendTransport::stdio;
+  } else if (t == "sse") {
+    s.transport = BackendTransport::sse;
+  } else if (t == "streamable-http" || t == "streamableHttp" || t == "http") {
+    s.transport = BackendTransport::streamable_http;
+  } else {
+    return FieldError{field, "must be one of \"stdio\", \"sse\", \"streamable-http\""};
+  }
+  return std::nullopt;
+}
+
+// Reads one server entry. Fields the entry does not know are collected, not rejected: configs
+// pasted from other tools carry extras, and refusing them would break a working set-up.
+std::optional<FieldError> read_server(const Value& v, const std::string& config_path,
+                                      ServerConfig& s, std::vector<std::string>& unknown) {
+  if (!v.IsObject()) return FieldError{"", "must be an object"};
+  bool transport_given = false;
+  for (const auto& m : v.GetObject()) {
+    const std::string_view key = m.name.GetString();
+    const Value& val = m.value;
+    std::optional<FieldError> e;
+    if (key == "command") {
+      if (!val.IsString() || val.GetStringLength() == 0) {
+        e = FieldError{"command", "must be a non-empty string"};
+      } else {
+        s.command = val.GetString();
+        if (s.command.find('/') != std::string::npos) s.command = resolve_path(config_path, s.command);
+      }
+    } else if (key == "args") {
+      e = read_string_list(val, "args", s.args);
+    } else if (key == "env") {
+      e = read_string_map(val, "env", s.env);
+    } else if (key == "cwd") {
+      if (!val.IsString()) {
+        e = FieldError{"cwd", "must be a string"};
+      } else {
+        s.cwd = resolve_path(config_path, val.GetString());
+      }
+    } else if (key == "url") {
+      if (!val.IsString() || (std::string_view(val.GetString()).rfind("http://", 0) != 0 &&
+                              std::string_view(val.GetString()).rfind("https://", 0) != 0)) {
+        e = FieldError{"url", "must be an http:// or https:// URL"};
+      } else {
+        s.url = val.GetString();
+      }
+    } else if (key == "transport" || key == "type") {
+      e = read_transport(val, key == "type" ? "type" : "transport", s);
+      transport_given = true;
+    } else if (key == "headers") {
+      e = read_string_map(val, "headers", s.headers);
+    } else if (key == "disabled") {
+      if (!val.IsBool()) {
+        e = FieldError{"disabled", "must be true or false"};
+      } else {
+        s.disabled = val.GetBool();
+      }
+    } else if (key == "prefix") {
+      if (!val.IsString()) {
+        e = FieldError{"prefix", "must be a string (\"\" exposes names unprefixed)"};
+      } else {
+        s.prefix = val.GetString();
+      }
+    } else if (key == "tools") {
+      e = read_tool_filter(val, s.tools, unknown);
+    } else if (key == "timeoutMs") {
+      e = read_u32(val, "timeoutMs", 1, s.timeout_ms);
+    } else if (key == "initTimeoutMs") {
+      e = read_u32(val, "initTimeoutMs", 1, s.init_timeout_ms);
+    } else if (key == "memoryLimitMB") {
+      e = read_u32(val, "memoryLimitMB", 0, s.memory_limit_mb);
+    } else {
+      unknown.emplace_back(key);
+    }
+    if (e) return e;
+  }
+  if (!s.url.empty() && !s.command.empty()) {
+    return FieldError{"url", "a server has either \"command\" or \"url\", not both"};
+  }
+  if (s.url.empty() && s.command.empty()) {
+    return FieldError{"command", "is required (or \"url\" for a remote server)"};
+  }
+  if (!s.url.empty()) {
+    if (!transport_given || s.transport == BackendTransport::stdio) {
+      if (transport_given) return FieldError{"transport", "\"stdio\" needs \"command\", not \"url\""};
+      s.transport = BackendTransport::http_auto;
+    }
+  } else if (s.transport != BackendTransport::stdio) {
+    return FieldError{"url", "is required for transport \"sse\" or \"streamable-http\""};
+  }
+  if (s.prefix && !s.prefix->empty() && !is_valid_exposed_name(*s.prefix, 64)) {
+    return FieldError{"prefix", "may contain only letters, digits, '_' and '-'"};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
+                                        std::vector<std::string>& unknown) {
+  if (!v.IsObject()) return "\"mcproxy\" must be an object";
+  for (const auto& m : v.GetObject()) {
+    const std::string_view key = m.name.GetString();
+    if (key == "listen") {
+      if (!m.value.IsString()) return "mcproxy.listen must be a string \"HOST:PORT\"";
+      g.listen = m.value.GetString();
+    } else if (key == "separator") {
+      if (!m.value.IsString() || !is_valid_exposed_name(m.value.GetString(), 8)) {
+        return "mcproxy.separator must be 1-8 characters of letters, digits, '_' or '-'";
+      }
+      g.naming.separator = m.value.GetString();
+    } else if (key == "toolNameMaxLength") {
+      if (!m.value.IsUint() || m.value.GetUint() < min_name_length_limit ||
+          m.value.GetUint() > 128) {
+        return "mcproxy.toolNameMaxLength must be an integer from " +
+               std::to_string(min_name_length_limit) + " to 128";
+      }
+      g.naming.max_length = m.value.GetUint();
+    } else if (key == "maxMessageBytes") {
+      if (!m.value.IsUint() || m.value.GetUint() < 4096) {
+        return "mcproxy.maxMessageBytes must be an integer >= 4096";
+      }
+      g.max_message_bytes = m.value.GetUint();
+    } else {
+      unknown.push_back("mcproxy." + std::string(key));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool ToolFilter::allows(std::string_view tool) const {
+  if (std::find(deny.begin(), deny.end(), tool) != deny.end()) return false;
+  return allow.empty() || std::find(allow.begin(), allow.end(), tool) != allow.end();
+}
+
+const ServerConfig* Config::find(std::string_view name) const {
+  for (const auto& s : servers) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+bool is_valid_server_name(std::string_view name) {
+  return is_valid_exposed_name(name, 32);
+}
+
+ConfigResult parse_config(std::string_view text, const std::string& path) {
+  json::Document doc;
+  if (auto err = json::parse(text, doc)) {
+    const auto lc = json::line_column(text, err->offset);
+    return ConfigError{path + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.column) +
+                       ": invalid JSON: " + err->message};
+  }
+  if (!doc.IsObject()) return ConfigError{path + ":1:1: the top level must be a JSON object"};
+
+  Config config;
+  config.path = path;
+  const Value* servers = json::member(doc, "mcpServers");
+  if (servers == nullptr) {
+    return ConfigError{path + ": missing \"mcpServers\" (expected {\"mcpServers\": {NAME: {...}}})"};
+  }
+  if (!servers->IsObject()) {
+    return ConfigError{path + ":" + std::to_string(line_of_key(text, "mcpServers")) +
+                       ": \"mcpServers\" must be an object mapping names to servers"};
+  }
+  for (const auto& m : doc.GetObject()) {
+    const std::string_view key = m.name.GetString();
+    if (key == "mcpServers") continue;
+    if (key == "mcproxy") {
+      std::vector<std::string> unknown;
+      if (auto e = read_gateway(m.value, config.gateway, unknown)) {
+        return ConfigError{path + ":" + std::to_string(line_of_key(text, "mcproxy")) + ": " + *e};
+      }
+      for (const auto& u : unknown) {
+        config.warnings.push_back(path + ":" + std::to_string(line_of_key(text, "mcproxy")) +
+                                  ": unknown field \"" + u + "\" ignored");
+      }
+      continue;
+    }
+    config.warnings.push_back(path + ":" + std::to_string(line_of_key(text, key)) +
+                              ": unknown top-level field \"" + std::string(key) + "\" ignored");
+  }
+
+  std::set<std::string> seen;
+  for (const auto& m : servers->GetObject()) {
+    const std::string name(m.name.GetString(), m.name.GetStringLength());
+    const std::size_t line = is_valid_server_name(name) ? line_of_key(text, name) : 0;
+    const std::string where = path + ":" + (line ? std::to_string(line) + ":" : std::string()) +
+                              " server '" + name + "'";
+    if (!is_valid_server_name(name)) {
+      return ConfigError{where + ": invalid name: must match ^[A-Za-z0-9_-]{1,32}$"};
+    }
+    if (!seen.insert(name).second) return ConfigError{where + ": defined twice"};
+    ServerConfig s;
+    s.name = name;
+    std::vector<std::string> unknown;
+    if (auto e = read_server(m.value, path, s, unknown)) {
+      return ConfigError{where + (e->field.empty() ? "" : ": field '" + e->field + "'") + ": " +
+                         e->reason};
+    }
+    for (const auto& u : unknown) {
+      config.warnings.push_back(where + ": unknown field \"" + u + "\" ignored");
+    }
+    config.servers.push_back(std::move(s));
+  }
+  std::sort(config.servers.begin(), config.servers.end(),
+            [](const ServerConfig& a, const ServerConfig& b) { return a.name < b.name; });
+  return config;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ConfigError{path + ": cannot open: " + std::string(std::strerror(errno))};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return ConfigError{path + ": read error"};
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace mcp

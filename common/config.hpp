@@ -1,0 +1,78 @@
+// The configuration model and its loader: Claude Desktop's mcp-servers.json format
+// ({"mcpServers": {NAME: {...}}}) accepted as is, plus optional fields of our own.
+// Loading never logs; it returns the config with its warnings, or one precise error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/tool_names.hpp"
+
+namespace mcp {
+
+struct ToolFilter {
+  std::vector<std::string> allow;  // empty: everything allowed
+  std::vector<std::string> deny;
+  bool allows(std::string_view tool) const;
+  bool operator==(const ToolFilter&) const = default;
+};
+
+enum class BackendTransport { stdio, sse, streamable_http, http_auto };
+
+struct ServerConfig {
+  std::string name;
+  BackendTransport transport = BackendTransport::stdio;
+  // stdio
+  std::string command;  // resolved against the config's directory when relative with a '/'
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  // remote
+  std::string url;
+  std::map<std::string, std::string> headers;
+  // ours
+  bool disabled = false;
+  std::optional<std::string> prefix;  // absent: the server's name
+  ToolFilter tools;
+  std::uint32_t timeout_ms = 60000;       // per call
+  std::uint32_t init_timeout_ms = 30000;  // backend start until ready
+  std::uint32_t memory_limit_mb = 0;      // 0: none
+
+  std::string effective_prefix() const { return prefix ? *prefix : name; }
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct GatewaySettings {
+  std::string listen;  // empty: the command line or the default decides
+  NamingRules naming;
+  std::uint32_t max_message_bytes = 16u << 20;
+  bool operator==(const GatewaySettings&) const = default;
+};
+
+struct Config {
+  std::string path;
+  std::vector<ServerConfig> servers;  // sorted by name
+  GatewaySettings gateway;
+  std::vector<std::string> warnings;  // unknown fields and the like; each names file and place
+
+  const ServerConfig* find(std::string_view name) const;
+};
+
+struct ConfigError {
+  std::string message;  // "<file>:<line>:<column>: <reason>" or "<file>: server 'x': ..."
+};
+
+using ConfigResult = std::variant<Config, ConfigError>;
+
+// Parses and validates text as if read from path (used in messages and to resolve relative
+// commands).
+ConfigResult parse_config(std::string_view text, const std::string& path);
+ConfigResult load_config_file(const std::string& path);
+
+bool is_valid_server_name(std::string_view name);
+
+}  // namespace mcp

@@ -1,0 +1,93 @@
+#include "common/log.hpp"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace mcp::log {
+
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(Level::info)};
+std::mutex g_write_mutex;
+std::string g_program = "mcproxy";
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::debug: return "DEBUG";
+    case Level::info: return "INFO";
+    case Level::notice: return "NOTICE";
+    case Level::warning: return "WARN";
+    case Level::error: return "ERROR";
+    case Level::critical: return "CRIT";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void set_min_level(Level level) { g_min_level = static_cast<int>(level); }
+Level min_level() { return static_cast<Level>(g_min_level.load()); }
+bool enabled(Level level) { return static_cast<int>(level) <= g_min_level.load(); }
+void set_program(std::string_view name) { g_program.assign(name); }
+
+std::optional<Level> parse_level(std::string_view text) {
+  if (text == "debug") return Level::debug;
+  if (text == "info") return Level::info;
+  if (text == "notice") return Level::notice;
+  if (text == "warning" || text == "warn") return Level::warning;
+  if (text == "error") return Level::error;
+  if (text == "critical" || text == "crit") return Level::critical;
+  return std::nullopt;
+}
+
+void write(Level level, const Context& ctx, std::string_view message) {
+  if (!enabled(level)) return;
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  tm local{};
+  localtime_r(&tv.tv_sec, &local);
+  char stamp[32];
+  const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &local);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%03ld", static_cast<long>(tv.tv_usec / 1000));
+
+  std::string line;
+  line.reserve(message.size() + 80);
+  line += stamp;
+  line += ' ';
+  line += g_program;
+  line += '[';
+  line += std::to_string(getpid());
+  line += "] ";
+  line += level_name(level);
+  line += ' ';
+  if (!ctx.server.empty()) {
+    line += '[';
+    line += ctx.server;
+    line += "] ";
+  }
+  if (!ctx.session.empty()) {
+    line += "(session ";
+    line += ctx.session.substr(0, 8);
+    line += ") ";
+  }
+  line += message;
+  line += '\n';
+  std::lock_guard lock(g_write_mutex);
+  // One write(2) per line: lines from the supervisor and its workers share stderr and must
+  // not interleave mid-line.
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, p, left);
+    if (w <= 0) break;
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace mcp::log

@@ -1,0 +1,38 @@
+// Logging for both programs. One line per event, to stderr in human-readable form.
+// Lines carry the server (and session) they concern, so that a reader can follow one backend.
+// Thread-safe: HTTP threads and the event loop both log.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcp::log {
+
+enum class Level { debug = 7, info = 6, notice = 5, warning = 4, error = 3, critical = 2 };
+
+struct Context {
+  Context() = default;
+  Context(std::string_view server_name, std::string_view session_id = {})
+      : server(server_name), session(session_id) {}
+  std::string_view server;   // MCP server name, if the line concerns one
+  std::string_view session;  // client session id, if the line concerns one
+};
+
+void set_min_level(Level level);
+Level min_level();
+bool enabled(Level level);
+// The program name in each line: "mcproxy" or "mcproxy-worker".
+void set_program(std::string_view name);
+std::optional<Level> parse_level(std::string_view text);
+
+void write(Level level, const Context& ctx, std::string_view message);
+
+inline void debug(std::string_view m, const Context& c = {}) { write(Level::debug, c, m); }
+inline void info(std::string_view m, const Context& c = {}) { write(Level::info, c, m); }
+inline void notice(std::string_view m, const Context& c = {}) { write(Level::notice, c, m); }
+inline void warning(std::string_view m, const Context& c = {}) { write(Level::warning, c, m); }
+inline void error(std::string_view m, const Context& c = {}) { write(Level::error, c, m); }
+inline void critical(std::string_view m, const Context& c = {}) { write(Level::critical, c, m); }
+
+}  // namespace mcp::log

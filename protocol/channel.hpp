@@ -1,0 +1,61 @@
+// The supervisor <-> worker channel.
+//
+// Transport: one AF_UNIX SOCK_STREAM socketpair per worker; the worker finds its end on fd 3.
+// Framing: newline-delimited JSON-RPC 2.0, exactly MCP's stdio framing, so a worker is close to
+// a pipe between the supervisor and its backend. Control messages use the reserved "mcproxy/"
+// method prefix, which no MCP method uses.
+//
+// Supervisor -> worker
+//   mcproxy/start      notification, always the first frame: {"name", "command", "args", "env"
+//                      (object), "cwd", "initTimeoutMs", "maxMessageBytes"}.
+//   mcproxy/shutdown   notification: stop the backend (SIGTERM to its process group, SIGKILL
+//                      after a grace period) and exit 0.
+//   anything else      an MCP message for the backend, passed through unchanged. Requests the
+//                      supervisor forwards carry integer ids from the supervisor's own id space.
+//
+// Worker -> supervisor
+//   mcproxy/backend_started {"pid"}: the backend process (and process group) exists.
+//   mcproxy/ready      {"protocolVersion", "serverInfo", "capabilities", "instructions"?,
+//                      "tools", "prompts", "resources", "resourceTemplates"}: the backend
+//                      answered initialize and every page of every list it announced.
+//   mcproxy/list_changed {"kind": "tools"|"prompts"|"resources"|"resourceTemplates",
+//                      "items": [...]}: the backend said a list changed; this is the new list.
+//   mcproxy/exiting    {"reason"}: sent just before the worker exits on its own.
+//   anything else      an MCP message from the backend, unchanged: responses to supervisor ids,
+//                      notifications, and requests the backend makes of the client.
+//
+// The worker's own requests to its backend (initialize, list pages) use string ids starting
+// with "mcproxy:"; their answers stay inside the worker. The supervisor's ids are integers, so
+// the two id spaces cannot collide.
+//
+// A worker's life is its backend's life: when the backend exits the worker kills the backend's
+// process group, reports why and exits; the supervisor restarts the pair with backoff.
+#pragma once
+
+#include <string_view>
+
+namespace mcp::channel {
+
+inline constexpr int worker_fd = 3;
+
+namespace method {
+inline constexpr std::string_view start = "mcproxy/start";
+inline constexpr std::string_view shutdown = "mcproxy/shutdown";
+inline constexpr std::string_view backend_started = "mcproxy/backend_started";
+inline constexpr std::string_view ready = "mcproxy/ready";
+inline constexpr std::string_view list_changed = "mcproxy/list_changed";
+inline constexpr std::string_view exiting = "mcproxy/exiting";
+}  // namespace method
+
+inline constexpr std::string_view worker_id_prefix = "mcproxy:";
+
+// Worker exit codes (sysexits.h), which tell the supervisor what to do next.
+namespace exit_code {
+inline constexpr int shutdown = 0;       // asked to stop
+inline constexpr int config = 78;        // EX_CONFIG: cannot ever work; do not respawn
+inline constexpr int unavailable = 69;   // EX_UNAVAILABLE: backend did not start or initialize
+inline constexpr int backend_exited = 70;  // EX_SOFTWARE: backend died or broke the protocol
+inline constexpr int channel_lost = 71;  // the supervisor went away
+}  // namespace exit_code
+
+}  // namespace mcp::channel

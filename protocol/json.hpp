@@ -1,0 +1,51 @@
+// Thin helpers over RapidJSON shared by every part that touches JSON text.
+// Pure: no I/O, no logging.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mcp::json {
+
+using Value = rapidjson::Value;
+using Document = rapidjson::Document;
+using Allocator = rapidjson::Document::AllocatorType;
+
+// Serializes any value compactly, on one line: JSON escapes every control character,
+// so the result never contains a raw newline and is safe for newline framing.
+std::string to_string(const Value& v);
+
+struct ParseError {
+  std::size_t offset = 0;
+  std::string message;
+};
+
+// Parses text into doc; on failure returns the error with its byte offset.
+std::optional<ParseError> parse(std::string_view text, Document& doc);
+
+// Converts a byte offset in text into 1-based line and column, for error messages.
+struct LineColumn {
+  std::size_t line = 1;
+  std::size_t column = 1;
+};
+LineColumn line_column(std::string_view text, std::size_t offset);
+
+// Typed member access that tolerates absence and wrong types.
+const Value* member(const Value& obj, const char* name);
+std::optional<std::string_view> string_member(const Value& obj, const char* name);
+const Value* object_member(const Value& obj, const char* name);
+const Value* array_member(const Value& obj, const char* name);
+
+inline Value string_value(std::string_view s, Allocator& a) {
+  return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+// Sets obj[name] = v, replacing an existing member.
+void set_member(Value& obj, const char* name, Value v, Allocator& a);
+
+}  // namespace mcp::json

@@ -1,0 +1,41 @@
+// The command line of mcproxy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/log.hpp"
+
+namespace mcp::supervisor {
+
+struct RunCommand {
+  std::string config_path = "/etc/mcproxy/mcp-servers.json";
+  std::string listen;  // HOST:PORT; empty: the config's, else 127.0.0.1:12009
+  bool log_to_stderr = false;
+  log::Level log_level = log::Level::info;
+};
+struct CheckConfigCommand {
+  std::string config_path;
+};
+struct PrintCommand {
+  std::string text;  // --help, --version
+};
+struct UsageError {
+  std::string message;
+};
+
+using Command = std::variant<RunCommand, CheckConfigCommand, PrintCommand, UsageError>;
+
+Command parse_command_line(const std::vector<std::string>& args);
+
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+std::optional<ListenAddress> parse_listen(const std::string& text);
+
+inline constexpr const char* default_listen = "127.0.0.1:12009";
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,158 @@
+#include "supervisor/http_front.hpp"
+
+#include <sys/random.h>
+
+#include <asio/post.hpp>
+#include <future>
+
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "supervisor/elastic_thread_pool.hpp"
+
+namespace mcp::supervisor {
+
+namespace {
+
+// Threads for connections beyond the stream cap: POSTs and idle keep-alive connections.
+constexpr std::size_t spare_connection_threads = 128;
+constexpr auto idle_thread_lifetime = std::chrono::seconds(30);
+// Short keep-alive waits: each idle connection holds a thread while it waits.
+constexpr time_t keep_alive_timeout_s = 2;
+
+std::string origin_host(std::string_view origin) {
+  auto scheme = origin.find("://");
+  if (scheme != std::string_view::npos) origin.remove_prefix(scheme + 3);
+  if (!origin.empty() && origin.front() == '[') {
+    auto close = origin.find(']');
+    return std::string(origin.substr(0, close == std::string_view::npos ? origin.size() : close + 1));
+  }
+  return std::string(origin.substr(0, origin.find_first_of(":/")));
+}
+
+}  // namespace
+
+std::string new_session_id() {
+  unsigned char bytes[16];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
+    : io_(io), router_(router), options_(std::move(options)) {
+  const std::size_t max_threads = options_.max_streams + spare_connection_threads;
+  server_.new_task_queue = [max_threads] {
+    return new ElasticThreadPool(max_threads, idle_thread_lifetime);
+  };
+  server_.set_keep_alive_timeout(keep_alive_timeout_s);
+  server_.set_payload_max_length(options_.max_body_bytes);
+  server_.set_read_timeout(30, 0);
+  server_.set_write_timeout(30, 0);
+  install_routes();
+}
+
+HttpFront::~HttpFront() { stop(); }
+
+bool HttpFront::bind(std::string& error) {
+  if (options_.port == 0) {
+    port_ = server_.bind_to_any_port(options_.host);
+  } else {
+    port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+            std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void HttpFront::start() {
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+}
+
+void HttpFront::stop() {
+  if (!thread_.joinable()) return;
+  server_.stop();
+  thread_.join();
+}
+
+bool HttpFront::origin_allowed(const httplib::Request& req) const {
+  // Specification, basic/transports ("Security Warning"): validate Origin on every request,
+  // or a web page the user visits could reach this service through DNS rebinding. Clients
+  // that are not browsers send no Origin and are let through.
+  if (!req.has_header("Origin")) return true;
+  const std::string origin = req.get_header_value("Origin");
+  const std::string host = origin_host(origin);
+  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return true;
+  for (const auto& allowed : options_.allowed_origins) {
+    if (allowed == origin || allowed == "*") return true;
+  }
+  return false;
+}
+
+bool HttpFront::acquire_stream() {
+  std::size_t n = open_streams_.load();
+  while (n < options_.max_streams) {
+    if (open_streams_.compare_exchange_weak(n, n + 1)) return true;
+  }
+  return false;
+}
+
+void HttpFront::release_stream() { open_streams_.fetch_sub(1); }
+
+void HttpFront::install_routes() {
+  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (origin_allowed(req)) return httplib::Server::HandlerResponse::Unhandled;
+    log::warning("refused a request from Origin " + req.get_header_value("Origin"));
+    res.status = 403;
+    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
+                                            "Forbidden: Origin not allowed"),
+                    "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  server_.Get("/sse", [this](const httplib::Request& q, httplib::Response& r) { handle_sse_open(q, r); });
+  server_.Post("/messages", [this](const httplib::Request& q, httplib::Response& r) { handle_sse_post(q, r); });
+  server_.Post("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_post(q, r); });
+  server_.Get("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_get(q, r); });
+  server_.Delete("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_delete(q, r); });
+  server_.Get("/health", [this](const httplib::Request&, httplib::Response& r) { handle_health(r); });
+  server_.Get("/status", [this](const httplib::Request&, httplib::Response& r) { handle_status(r); });
+}
+
+std::optional<std::string> HttpFront::ask_loop(std::function<std::string()> fn,
+                                               std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto future = promise->get_future();
+  asio::post(io_, [promise, fn = std::move(fn)] { promise->set_value(fn()); });
+  if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+  return future.get();
+}
+
+void HttpFront::handle_health(httplib::Response& res) {
+  // Healthy means the event loop answers, not merely that this thread runs.
+  auto answer = ask_loop([] { return std::string("ok\n"); }, std::chrono::seconds(2));
+  res.status = answer ? 200 : 503;
+  res.set_content(answer ? *answer : "event loop not answering\n", "text/plain");
+}
+
+void HttpFront::handle_status(httplib::Response& res) {
+  auto answer = ask_loop([this] { return router_.status_json(); }, std::chrono::seconds(2));
+  if (!answer) {
+    res.status = 503;
+    res.set_content("{\"error\":\"event loop not answering\"}", "application/json");
+    return;
+  }
+  res.set_content(*answer, "application/json");
+}
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,82 @@
+// The HTTP front: cpp-httplib's server, the two MCP transports and the plain endpoints.
+//   GET  /sse, POST /messages?sessionId=   legacy HTTP+SSE (specification 2024-11-05)
+//   POST/GET/DELETE /mcp                   Streamable HTTP (specification 2025-03-26 and later)
+//   GET  /health, GET /status              for people and probes
+// Handlers run on HTTP threads and never touch routing state: they post to the event loop and
+// wait on an Outbox (design.md, "Threads").
+#pragma once
+
+#include <httplib.h>
+
+#include <asio/io_context.hpp>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "supervisor/outbox.hpp"
+#include "supervisor/router.hpp"
+
+namespace mcp::supervisor {
+
+struct FrontOptions {
+  std::string host = "127.0.0.1";
+  int port = 12009;  // 0: any free port
+  std::size_t max_body_bytes = 8u << 20;
+  std::size_t max_streams = 512;  // concurrent SSE streams (legacy + GET + POST-as-SSE)
+  std::size_t outbox_max_bytes = 32u << 20;
+  std::chrono::milliseconds keepalive_interval{15000};
+  // Browsers' Origin values that may call us besides localhost's (DNS-rebinding defence).
+  std::vector<std::string> allowed_origins;
+};
+
+class HttpFront {
+ public:
+  HttpFront(asio::io_context& io, Router& router, FrontOptions options);
+  ~HttpFront();
+
+  // Binds the listening socket; false (with why) if it cannot.
+  bool bind(std::string& error);
+  int port() const { return port_; }
+  void start();
+  // Stops accepting and waits for the connection threads to finish.
+  void stop();
+
+ private:
+  void install_routes();
+  bool origin_allowed(const httplib::Request& req) const;
+  bool acquire_stream();
+  void release_stream();
+
+  void handle_sse_open(const httplib::Request& req, httplib::Response& res);
+  void handle_sse_post(const httplib::Request& req, httplib::Response& res);
+  void handle_mcp_post(const httplib::Request& req, httplib::Response& res);
+  void handle_mcp_get(const httplib::Request& req, httplib::Response& res);
+  void handle_mcp_delete(const httplib::Request& req, httplib::Response& res);
+  void handle_health(httplib::Response& res);
+  void handle_status(httplib::Response& res);
+
+  // Replies to one POSTed message from its outbox: JSON if the answer comes alone, an SSE
+  // stream when notifications precede it.
+  void reply_from_outbox(const std::shared_ptr<Outbox>& outbox, const std::string& session_header,
+                         httplib::Response& res);
+  void reply_batch(const std::string& session_id, json::Document& batch, httplib::Response& res);
+  // Runs fn on the loop and waits for its string, up to timeout.
+  std::optional<std::string> ask_loop(std::function<std::string()> fn,
+                                      std::chrono::milliseconds timeout);
+
+  asio::io_context& io_;
+  Router& router_;
+  FrontOptions options_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::atomic<std::size_t> open_streams_{0};
+  int port_ = 0;
+};
+
+// 128 bits from the kernel's CSPRNG, as 32 hex digits.
+std::string new_session_id();
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,101 @@
+// The legacy HTTP+SSE transport (specification 2024-11-05, basic/transports): GET /sse opens
+// a stream whose first event, "endpoint", tells the client where to POST; every answer and
+// notification then travels on that stream as an event named "message".
+#include <asio/post.hpp>
+
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/sse.hpp"
+#include "supervisor/http_front.hpp"
+
+namespace mcp::supervisor {
+
+void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res) {
+  if (!acquire_stream()) {
+    res.status = 503;
+    res.set_content("too many open streams (" + std::to_string(options_.max_streams) + ")\n",
+                    "text/plain");
+    log::warning("refused an SSE stream: " + std::to_string(options_.max_streams) + " already open");
+    return;
+  }
+  const std::string id = new_session_id();
+  auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
+  asio::post(io_, [this, id, outbox] { router_.open_legacy_session(id, outbox); });
+
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  auto endpoint_sent = std::make_shared<bool>(false);
+  const auto keepalive = options_.keepalive_interval;
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [id, outbox, endpoint_sent, keepalive](std::size_t, httplib::DataSink& sink) {
+        if (!*endpoint_sent) {
+          *endpoint_sent = true;
+          const std::string ev = sse::encode("endpoint", "/messages?sessionId=" + id);
+          return sink.write(ev.data(), ev.size());
+        }
+        std::vector<Frame> frames;
+        const bool open = outbox->wait(frames, keepalive);
+        std::string out;
+        for (const auto& f : frames) {
+          if (!f.json.empty()) out += sse::encode("message", f.json);
+        }
+        if (out.empty() && open) out = sse::keepalive();
+        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+        if (!open) {
+          sink.done();
+        }
+        return true;
+      },
+      [this, id, outbox](bool) {
+        outbox->close();
+        release_stream();
+        asio::post(io_, [this, id] { router_.close_session(id, "SSE stream ended"); });
+      });
+}
+
+void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.get_param_value("sessionId");
+  if (id.empty()) {
+    res.status = 400;
+    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
+                                            "Bad Request: sessionId query parameter is required"),
+                    "application/json");
+    return;
+  }
+  auto doc = std::make_shared<json::Document>();
+  if (auto err = json::parse(req.body, *doc)) {
+    res.status = 400;
+    res.set_content(jsonrpc::error_response("null", jsonrpc::code::parse_error,
+                                            "Parse error: " + err->message + " at offset " +
+                                                std::to_string(err->offset)),
+                    "application/json");
+    return;
+  }
+  // The router answers on the session's stream; this outbox only says whether the session
+  // exists, so that an unknown one gets its 404 here.
+  auto status = std::make_shared<Outbox>(4096);
+  asio::post(io_, [this, id, doc, status] {
+    if (!router_.has_session(id, FrontTransport::legacy_sse)) {
+      status->push({"", true, 404});
+      return;
+    }
+    status->push({"", true, 202});
+    router_.handle_message(id, FrontTransport::legacy_sse, std::move(*doc), nullptr);
+  });
+  std::vector<Frame> frames;
+  status->wait(frames, std::chrono::seconds(5));
+  if (frames.empty()) {
+    res.status = 503;
+    return;
+  }
+  res.status = frames.front().http_status;
+  if (res.status == 404) {
+    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request, "Session not found"),
+                    "application/json");
+  } else {
+    res.set_content("Accepted", "text/plain");
+  }
+}
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,56 @@
+// mcproxy: the supervisor. Parses the command line, loads the config, runs the gateway.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "supervisor/cli.hpp"
+#include "supervisor/gateway.hpp"
+
+namespace {
+
+int check_config(const std::string& path) {
+  auto result = mcp::load_config_file(path);
+  if (auto* err = std::get_if<mcp::ConfigError>(&result)) {
+    std::fprintf(stderr, "%s\n", err->message.c_str());
+    return 1;
+  }
+  const auto& config = std::get<mcp::Config>(result);
+  for (const auto& w : config.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::size_t enabled = 0;
+  for (const auto& s : config.servers) enabled += !s.disabled;
+  std::printf("%s: OK, %zu server(s), %zu enabled\n", path.c_str(), config.servers.size(), enabled);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const auto command = mcp::supervisor::parse_command_line(args);
+  if (auto* usage = std::get_if<mcp::supervisor::UsageError>(&command)) {
+    std::fprintf(stderr, "mcproxy: %s\n", usage->message.c_str());
+    return 64;  // EX_USAGE
+  }
+  if (auto* print = std::get_if<mcp::supervisor::PrintCommand>(&command)) {
+    std::fputs(print->text.c_str(), stdout);
+    return 0;
+  }
+  if (auto* check = std::get_if<mcp::supervisor::CheckConfigCommand>(&command)) {
+    return check_config(check->config_path);
+  }
+  const auto& run = std::get<mcp::supervisor::RunCommand>(command);
+  mcp::log::set_min_level(run.log_level);
+  auto loaded = mcp::load_config_file(run.config_path);
+  if (auto* err = std::get_if<mcp::ConfigError>(&loaded)) {
+    mcp::log::critical("cannot start: " + err->message);
+    return 78;  // EX_CONFIG
+  }
+  auto& config = std::get<mcp::Config>(loaded);
+  for (const auto& w : config.warnings) mcp::log::warning(w);
+  return mcp::supervisor::run_gateway(run, std::move(config));
+}

@@ -1,0 +1,687 @@
+#include "supervisor/router.hpp"
+
+#include "build_config.hpp"
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/mcp.hpp"
+
+namespace mcp::supervisor {
+
+namespace {
+
+using jsonrpc::code::internal_error;
+using jsonrpc::code::invalid_params;
+
+std::string quoted(std::string_view s) {
+  json::Value v(rapidjson::StringRef(s.data(), s.size()));
+  return json::to_string(v);
+}
+
+std::optional<ListKind> list_kind_of_request(std::string_view method) {
+  for (ListKind k : all_list_kinds) {
+    if (list_method(k) == method) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<ListKind> list_kind_of_key(std::string_view key) {
+  for (ListKind k : all_list_kinds) {
+    if (key == list_result_member(k)) return k;
+  }
+  return std::nullopt;
+}
+
+void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
+  into.SetArray();
+  if (const json::Value* arr = json::array_member(params, list_result_member(kind))) {
+    into.CopyFrom(*arr, into.GetAllocator());
+  }
+}
+
+}  // namespace
+
+Router::Router(asio::io_context& io, RouterSettings settings)
+    : io_(io), settings_(std::move(settings)), deadline_timer_(io), idle_timer_(io) {
+  sweep_idle_sessions();
+}
+
+void Router::set_servers(const std::vector<ServerConfig>& servers) {
+  configs_.clear();
+  for (const auto& s : servers) configs_[s.name] = s;
+  for (auto it = servers_.begin(); it != servers_.end();) {
+    it = configs_.count(it->first) ? std::next(it) : servers_.erase(it);
+  }
+  for (auto& [name, state] : servers_) {
+    state.lists.prefix = configs_[name].effective_prefix();
+    state.lists.filter = configs_[name].tools;
+  }
+  rebuild_catalog();
+}
+
+// ---------------------------------------------------------------- front
+
+void Router::open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream) {
+  Session& s = sessions_.create(id, FrontTransport::legacy_sse);
+  s.stream = std::move(stream);
+  log::debug("legacy SSE session opened", {"", id});
+}
+
+void Router::handle_message(const std::string& session_id, FrontTransport transport,
+                            json::Document message, std::shared_ptr<Outbox> reply) {
+  const auto c = jsonrpc::classify(message);
+  const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
+  Session* session = sessions_.find(session_id);
+  if (session == nullptr && is_initialize && transport == FrontTransport::streamable_http) {
+    session = &sessions_.create(session_id, transport);
+    log::debug("Streamable HTTP session created", {"", session_id});
+  }
+  if (session == nullptr || session->transport != transport) {
+    if (reply) {
+      reply->push({jsonrpc::error_response(jsonrpc::id_text(message), jsonrpc::code::invalid_request,
+                                           "Session not found"),
+                   true, 404});
+    }
+    return;
+  }
+  session->last_seen = std::chrono::steady_clock::now();
+  const std::shared_ptr<Outbox>& target = reply ? reply : session->stream;
+
+  switch (c.kind) {
+    case jsonrpc::Kind::invalid:
+      deliver(target, jsonrpc::error_response(jsonrpc::id_text(message), jsonrpc::code::invalid_request,
+                                              std::string("Invalid request: ") + c.reason),
+              true);
+      return;
+    case jsonrpc::Kind::request:
+      handle_request(session, transport, message, target);
+      return;
+    case jsonrpc::Kind::notification:
+      handle_notification(*session, message);
+      break;
+    case jsonrpc::Kind::response:
+      // Answers to server-to-client requests; none are relayed yet, so none are expected.
+      log::debug("dropped a response from the client (no request of ours is pending)",
+                 {"", session_id});
+      break;
+  }
+  if (reply) reply->push({"", true, 202});
+}
+
+void Router::attach_stream(const std::string& session_id, std::shared_ptr<Outbox> stream) {
+  Session* s = sessions_.find(session_id);
+  if (s == nullptr || s->transport != FrontTransport::streamable_http) {
+    stream->push({"", true, 404});
+    stream->close();
+    return;
+  }
+  if (s->stream && !s->stream->closed()) {
+    // Specification, Streamable HTTP: the server may refuse a second stream; we do, so that
+    // a message is never sent twice or to a stream nobody reads.
+    stream->push({"", true, 409});
+    stream->close();
+    return;
+  }
+  s->stream = std::move(stream);
+  s->stream->push({"", false, 200});
+}
+
+void Router::delete_session(const std::string& session_id, std::shared_ptr<Outbox> reply) {
+  Session* s = sessions_.find(session_id);
+  if (s == nullptr || s->transport != FrontTransport::streamable_http) {
+    reply->push({"", true, 404});
+    return;
+  }
+  close_session(session_id, "client deleted the session");
+  reply->push({"", true, 200});
+}
+
+void Router::close_session(const std::string& session_id, const std::string& why) {
+  Session* s = sessions_.find(session_id);
+  if (s == nullptr) return;
+  // Calls still in flight are cancelled at their backends (specification, basic/utilities/
+  // cancellation): nobody will read the answers.
+  for (const auto& call : calls_.take_session(session_id)) {
+    if (pool_ && !call.server.empty()) {
+      pool_->send(call.server,
+                  jsonrpc::notification("notifications/cancelled",
+                                        "{\"requestId\":" + std::to_string(call.gateway_id) +
+                                            ",\"reason\":\"client session closed\"}"));
+    }
+    if (call.reply) call.reply->close();
+  }
+  if (s->stream) s->stream->close();
+  log::debug("session closed: " + why, {"", session_id});
+  sessions_.remove(session_id);
+}
+
+void Router::handle_request(Session* session, FrontTransport transport, json::Document& msg,
+                            const std::shared_ptr<Outbox>& reply) {
+  (void)transport;
+  const std::string_view method = *json::string_member(msg, "method");
+  const std::string id = jsonrpc::id_text(msg);
+  if (method == "initialize") {
+    answer_initialize(*session, msg, reply);
+    return;
+  }
+  if (method == "ping") {
+    deliver(reply, jsonrpc::result_response(id, "{}"), true);
+    return;
+  }
+  if (auto kind = list_kind_of_request(method)) {
+    answer_list(*kind, msg, reply);
+    return;
+  }
+  const json::Value* params = json::object_member(msg, "params");
+  if (method == "tools/call" || method == "prompts/get") {
+    const auto name = params ? json::string_member(*params, "name") : std::nullopt;
+    if (!name) {
+      deliver(reply, jsonrpc::error_response(id, invalid_params, "params.name is required"), true);
+      return;
+    }
+    const bool is_tool = method == "tools/call";
+    const Route* route = is_tool ? catalog_.tool(*name) : catalog_.prompt(*name);
+    if (route == nullptr) {
+      deliver(reply,
+              jsonrpc::error_response(id, invalid_params,
+                                      std::string(is_tool ? "Unknown tool: " : "Unknown prompt: ") +
+                                          std::string(*name)),
+              true);
+      return;
+    }
+    const std::string server = route->server;
+    json::Value& p = msg["params"];
+    json::set_member(p, "name", json::string_value(route->original, msg.GetAllocator()),
+                     msg.GetAllocator());
+    forward(*session, msg, server, reply);
+    return;
+  }
+  if (method == "resources/read" || method == "resources/subscribe" ||
+      method == "resources/unsubscribe") {
+    route_by_uri(*session, msg, reply);
+    return;
+  }
+  if (method == "completion/complete") {
+    route_completion(*session, msg, reply);
+    return;
+  }
+  if (method == "logging/setLevel") {
+    // Every backend logs at the level the most recent client asked for; the gateway has one
+    // session per backend, shared by all clients.
+    if (params) forward_to_all(method, *params);
+    deliver(reply, jsonrpc::result_response(id, "{}"), true);
+    return;
+  }
+  deliver(reply,
+          jsonrpc::error_response(id, jsonrpc::code::method_not_found,
+                                  "Method not found: " + std::string(method)),
+          true);
+}
+
+void Router::handle_notification(Session& session, json::Document& msg) {
+  const std::string_view method = *json::string_member(msg, "method");
+  if (method == "notifications/initialized") {
+    session.initialized = true;
+    return;
+  }
+  if (method == "notifications/cancelled") {
+    const json::Value* params = json::object_member(msg, "params");
+    const json::Value* rid = params ? json::member(*params, "requestId") : nullptr;
+    if (rid == nullptr) return;
+    auto gid = calls_.find_by_client(session.id, json::to_string(*rid));
+    if (!gid) return;
+    auto call = calls_.take(*gid);
+    if (pool_) {
+      pool_->send(call->server,
+                  jsonrpc::notification("notifications/cancelled",
+                                        "{\"requestId\":" + std::to_string(*gid) +
+                                            (json::member(*params, "reason")
+                                                 ? ",\"reason\":" + json::to_string((*params)["reason"])
+                                                 : std::string()) +
+                                            "}"));
+    }
+    // The cancelled request gets no answer (basic/utilities/cancellation); a POST waiting for
+    // one is ended without a body.
+    if (call->reply && call->reply != session.stream) call->reply->push({"", true, 0});
+    return;
+  }
+  log::debug("ignored client notification " + std::string(method), {"", session.id});
+}
+
+void Router::answer_initialize(Session& session, const json::Document& msg,
+                               const std::shared_ptr<Outbox>& reply) {
+  const json::Value* params = json::object_member(msg, "params");
+  const auto requested = params ? json::string_member(*params, "protocolVersion") : std::nullopt;
+  const std::string_view version = requested && is_supported_legacy_version(*requested)
+                                       ? *requested
+                                       : latest_legacy_protocol_version;
+  session.protocol_version = std::string(version);
+  if (params != nullptr) {
+    if (const json::Value* caps = json::object_member(*params, "capabilities")) {
+      session.client_capabilities.CopyFrom(*caps, session.client_capabilities.GetAllocator());
+    }
+    if (const json::Value* info = json::object_member(*params, "clientInfo")) {
+      session.client_name = std::string(json::string_member(*info, "name").value_or(""));
+    }
+  }
+  std::string instructions;
+  for (const auto& [name, state] : servers_) {
+    if (state.instructions.empty()) continue;
+    instructions += (instructions.empty() ? "" : "\n\n") + std::string("## ") + name + "\n" +
+                    state.instructions;
+  }
+  std::string result = "{\"protocolVersion\":" + quoted(version) +
+                       ",\"capabilities\":" + merged_capabilities() +
+                       ",\"serverInfo\":{\"name\":\"mcproxy\",\"title\":\"MCProxy\",\"version\":" +
+                       quoted(MCPROXY_VERSION) + "}";
+  if (!instructions.empty()) result += ",\"instructions\":" + quoted(instructions);
+  result += "}";
+  log::info("client initialized: " + (session.client_name.empty() ? "?" : session.client_name) +
+                ", protocol " + session.protocol_version,
+            {"", session.id});
+  deliver(reply, jsonrpc::result_response(jsonrpc::id_text(msg), result), true);
+}
+
+std::string Router::merged_capabilities() const {
+  // Lists can change on reload and when a backend restarts, so listChanged is always true.
+  bool logging = false, completions = false;
+  for (const auto& [name, state] : servers_) {
+    logging = logging || json::member(state.capabilities, "logging") != nullptr;
+    completions = completions || json::member(state.capabilities, "completions") != nullptr;
+  }
+  std::string caps =
+      R"({"tools":{"listChanged":true},"prompts":{"listChanged":true},"resources":{"listChanged":true}})";
+  if (logging) caps.insert(caps.size() - 1, R"(,"logging":{})");
+  if (completions) caps.insert(caps.size() - 1, R"(,"completions":{})");
+  return caps;
+}
+
+void Router::answer_list(ListKind kind, const json::Document& msg,
+                         const std::shared_ptr<Outbox>& reply) {
+  const json::Value* params = json::object_member(msg, "params");
+  const auto cursor = params ? json::string_member(*params, "cursor") : std::nullopt;
+  auto result = catalog_.list_result(kind, cursor.value_or(""), settings_.list_page_size);
+  const std::string id = jsonrpc::id_text(msg);
+  if (!result) {
+    deliver(reply, jsonrpc::error_response(id, invalid_params, "Invalid cursor"), true);
+    return;
+  }
+  deliver(reply, jsonrpc::result_response(id, *result), true);
+}
+
+void Router::route_by_uri(Session& session, json::Document& msg,
+                          const std::shared_ptr<Outbox>& reply) {
+  const json::Value* params = json::object_member(msg, "params");
+  const auto uri = params ? json::string_member(*params, "uri") : std::nullopt;
+  if (!uri) {
+    deliver(reply, jsonrpc::error_response(jsonrpc::id_text(msg), invalid_params, "params.uri is required"),
+            true);
+    return;
+  }
+  auto owner = catalog_.resource_owner(*uri);
+  if (!owner) {
+    deliver(reply,
+            jsonrpc::error_response(jsonrpc::id_text(msg), jsonrpc::code::resource_not_found,
+                                    "Resource not found: no server owns " + std::string(*uri)),
+            true);
+    return;
+  }
+  forward(session, msg, *owner, reply);
+}
+
+void Router::route_completion(Session& session, json::Document& msg,
+                              const std::shared_ptr<Outbox>& reply) {
+  const std::string id = jsonrpc::id_text(msg);
+  json::Value* ref = nullptr;
+  if (msg.HasMember("params") && msg["params"].IsObject() && msg["params"].HasMember("ref") &&
+      msg["params"]["ref"].IsObject()) {
+    ref = &msg["params"]["ref"];
+  }
+  const auto type = ref ? json::string_member(*ref, "type") : std::nullopt;
+  if (type == "ref/prompt") {
+    const auto name = json::string_member(*ref, "name");
+    const Route* route = name ? catalog_.prompt(*name) : nullptr;
+    if (route == nullptr) {
+      deliver(reply, jsonrpc::error_response(id, invalid_params, "Unknown prompt: " + std::string(name.value_or(""))),
+              true);
+      return;
+    }
+    const std::string server = route->server;
+    json::set_member(*ref, "name", json::string_value(route->original, msg.GetAllocator()),
+                     msg.GetAllocator());
+    forward(session, msg, server, reply);
+    return;
+  }
+  if (type == "ref/resource") {
+    const auto uri = json::string_member(*ref, "uri");
+    auto owner = uri ? catalog_.template_owner(*uri) : std::nullopt;
+    if (!owner && uri) owner = catalog_.resource_owner(*uri);
+    if (!owner) {
+      deliver(reply, jsonrpc::error_response(id, invalid_params, "Unknown resource: " + std::string(uri.value_or(""))),
+              true);
+      return;
+    }
+    forward(session, msg, *owner, reply);
+    return;
+  }
+  deliver(reply, jsonrpc::error_response(id, invalid_params, "params.ref must be ref/prompt or ref/resource"),
+          true);
+}
+
+void Router::forward(Session& session, json::Document& msg, const std::string& server,
+                     const std::shared_ptr<Outbox>& reply) {
+  const std::string client_id = jsonrpc::id_text(msg);
+  const WorkerSlot* slot = pool_ ? pool_->slot(server) : nullptr;
+  if (slot == nullptr || slot->state != WorkerState::ready) {
+    deliver(reply,
+            jsonrpc::error_response(client_id, internal_error,
+                                    "Server '" + server + "' is not available (" +
+                                        (slot ? to_string(slot->state) : "removed") +
+                                        (slot && !slot->last_exit.empty() ? ", last exit: " + slot->last_exit : "") +
+                                        ")"),
+            true);
+    return;
+  }
+  PendingCall call;
+  call.session_id = session.id;
+  call.client_id = client_id;
+  call.server = server;
+  call.method = std::string(*json::string_member(msg, "method"));
+  call.reply = reply;
+  call.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(slot->config.timeout_ms);
+
+  auto& a = msg.GetAllocator();
+  json::Value* meta = nullptr;
+  if (msg.HasMember("params") && msg["params"].IsObject() && msg["params"].HasMember("_meta") &&
+      msg["params"]["_meta"].IsObject()) {
+    meta = &msg["params"]["_meta"];
+  }
+  if (meta != nullptr && meta->HasMember("progressToken")) {
+    call.client_progress_token = json::to_string((*meta)["progressToken"]);
+  }
+  const std::uint64_t gid = calls_.add(std::move(call));
+  // Progress tokens must be unique across the requests a backend sees (basic/utilities/
+  // progress); the gateway id is, so it doubles as the token.
+  if (meta != nullptr && meta->HasMember("progressToken")) (*meta)["progressToken"].SetUint64(gid);
+  msg["id"].SetUint64(gid);
+  (void)a;
+  if (!pool_->send(server, json::to_string(msg))) {
+    auto taken = calls_.take(gid);
+    fail_call(*taken, internal_error, "Server '" + server + "' is not available");
+    return;
+  }
+  arm_deadline_timer();
+}
+
+void Router::forward_to_all(std::string_view method, const json::Value& params) {
+  if (!pool_) return;
+  for (const auto& [name, state] : servers_) {
+    if (json::member(state.capabilities, "logging") == nullptr) continue;
+    PendingCall call;  // nobody waits for these answers
+    call.server = name;
+    call.method = std::string(method);
+    call.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const std::uint64_t gid = calls_.add(std::move(call));
+    const std::string frame = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(gid) +
+                              ",\"method\":" + quoted(method) + ",\"params\":" + json::to_string(params) + "}";
+    if (!pool_->send(name, frame)) calls_.take(gid);
+  }
+  arm_deadline_timer();
+}
+
+void Router::deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final) {
+  if (!target) return;
+  if (!target->push({std::move(json), final, 0}) && target->overflowed()) {
+    log::warning("a client could not keep up and its stream overflowed; disconnecting it");
+  }
+}
+
+void Router::broadcast(const std::string& json) {
+  sessions_.for_each([&](Session& s) {
+    if (s.initialized && s.stream) deliver(s.stream, json, false);
+  });
+}
+
+void Router::fail_call(const PendingCall& call, int code, const std::string& message) {
+  if (call.reply) deliver(call.reply, jsonrpc::error_response(call.client_id, code, message), true);
+}
+
+// ---------------------------------------------------------------- workers
+
+void Router::on_worker_ready(const std::string& server, json::Document params) {
+  auto cfg = configs_.find(server);
+  if (cfg == configs_.end()) return;  // removed meanwhile
+  ServerState& state = servers_[server];
+  state.lists.server = server;
+  state.lists.prefix = cfg->second.effective_prefix();
+  state.lists.filter = cfg->second.tools;
+  for (ListKind k : all_list_kinds) copy_list(params, k, state.lists.list(k));
+  state.capabilities.SetObject();
+  if (const json::Value* caps = json::object_member(params, "capabilities")) {
+    state.capabilities.CopyFrom(*caps, state.capabilities.GetAllocator());
+  }
+  state.instructions = std::string(json::string_member(params, "instructions").value_or(""));
+  state.announced = true;
+  rebuild_catalog();
+  log::info("ready: " + std::to_string(catalog_.count(ListKind::tools, server)) + " tools, " +
+                std::to_string(catalog_.count(ListKind::prompts, server)) + " prompts, " +
+                std::to_string(catalog_.count(ListKind::resources, server)) + " resources",
+            {server});
+}
+
+void Router::on_worker_list_changed(const std::string& server, json::Document params) {
+  auto it = servers_.find(server);
+  const auto key = json::string_member(params, "kind");
+  if (it == servers_.end() || !key) return;
+  auto kind = list_kind_of_key(*key);
+  if (!kind) return;
+  json::Document& list = it->second.lists.list(*kind);
+  list.SetArray();
+  if (const json::Value* items = json::array_member(params, "items")) {
+    list.CopyFrom(*items, list.GetAllocator());
+  }
+  rebuild_catalog();
+}
+
+void Router::on_worker_down(const std::string& server, const std::string& reason) {
+  auto failed = calls_.take_server(server);
+  if (!failed.empty()) {
+    log::warning("failing " + std::to_string(failed.size()) + " call(s) in flight: " + reason, {server});
+  }
+  for (const auto& call : failed) {
+    fail_call(call, jsonrpc::code::connection_closed,
+              "Server '" + server + "' went away before answering: " + reason);
+  }
+}
+
+void Router::on_worker_message(const std::string& server, json::Document message) {
+  const auto c = jsonrpc::classify(message);
+  switch (c.kind) {
+    case jsonrpc::Kind::response: on_backend_response(server, message); return;
+    case jsonrpc::Kind::notification: on_backend_notification(server, message); return;
+    case jsonrpc::Kind::request: on_backend_request(server, message); return;
+    case jsonrpc::Kind::invalid:
+      log::warning(std::string("backend sent an invalid message (dropped): ") + c.reason, {server});
+      return;
+  }
+}
+
+void Router::on_backend_response(const std::string& server, json::Document& msg) {
+  const json::Value& id = msg["id"];
+  if (!id.IsUint64()) {
+    log::debug("response with an id we never sent (dropped): " + json::to_string(id), {server});
+    return;
+  }
+  auto call = calls_.take(id.GetUint64());
+  if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
+  if (!call->reply) return;                      // fire-and-forget (logging/setLevel)
+  json::Document client_id;
+  client_id.Parse(call->client_id.c_str());
+  msg["id"].CopyFrom(client_id, msg.GetAllocator());
+  deliver(call->reply, json::to_string(msg), true);
+}
+
+void Router::on_backend_notification(const std::string& server, json::Document& msg) {
+  const std::string_view method = *json::string_member(msg, "method");
+  if (method == "notifications/progress") {
+    json::Value* params = msg.HasMember("params") && msg["params"].IsObject() ? &msg["params"] : nullptr;
+    if (params == nullptr || !params->HasMember("progressToken") ||
+        !(*params)["progressToken"].IsUint64()) {
+      return;
+    }
+    PendingCall* call = calls_.find((*params)["progressToken"].GetUint64());
+    if (call == nullptr || call->server != server || call->client_progress_token.empty()) return;
+    json::Document token;
+    token.Parse(call->client_progress_token.c_str());
+    (*params)["progressToken"].CopyFrom(token, msg.GetAllocator());
+    deliver(call->reply, json::to_string(msg), false);
+    return;
+  }
+  if (method == "notifications/message" || method == "notifications/resources/updated") {
+    broadcast(json::to_string(msg));
+    return;
+  }
+  log::debug("backend notification not relayed: " + std::string(method), {server});
+}
+
+void Router::on_backend_request(const std::string& server, json::Document& msg) {
+  const std::string_view method = *json::string_member(msg, "method");
+  const std::string id = jsonrpc::id_text(msg);
+  if (method == "ping") {
+    pool_->send(server, jsonrpc::result_response(id, "{}"));
+    return;
+  }
+  // Server-to-client requests (sampling, elicitation, roots) are refused explicitly rather
+  // than left unanswered: the backend fails one call instead of hanging.
+  pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
+                                              "mcproxy does not relay " + std::string(method) +
+                                                  " to clients"));
+}
+
+// ---------------------------------------------------------------- catalog and timers
+
+void Router::rebuild_catalog() {
+  std::array<std::string, 4> before;
+  for (ListKind k : all_list_kinds) before[static_cast<std::size_t>(k)] = catalog_.items_json(k);
+  std::vector<const ServerLists*> lists;
+  for (const auto& [name, state] : servers_) {
+    if (state.announced) lists.push_back(&state.lists);
+  }
+  catalog_.rebuild(lists, settings_.naming);
+  bool resources_changed = false;
+  for (ListKind k : all_list_kinds) {
+    if (catalog_.items_json(k) == before[static_cast<std::size_t>(k)]) continue;
+    if (k == ListKind::resources || k == ListKind::resource_templates) {
+      resources_changed = true;
+      continue;
+    }
+    broadcast(jsonrpc::notification(list_changed_notification(k)));
+  }
+  if (resources_changed) broadcast(jsonrpc::notification("notifications/resources/list_changed"));
+}
+
+void Router::arm_deadline_timer() {
+  auto next = calls_.next_deadline();
+  if (!next || (armed_deadline_ && *armed_deadline_ <= *next)) return;
+  armed_deadline_ = next;
+  deadline_timer_.expires_at(*next);
+  deadline_timer_.async_wait([this](std::error_code ec) {
+    if (ec) return;
+    armed_deadline_.reset();
+    on_deadline();
+  });
+}
+
+void Router::on_deadline() {
+  for (const auto& call : calls_.take_expired(std::chrono::steady_clock::now())) {
+    if (!call.reply) continue;
+    const auto* slot = pool_ ? pool_->slot(call.server) : nullptr;
+    const auto timeout = slot ? slot->config.timeout_ms : 0;
+    log::warning(call.method + " timed out after " + std::to_string(timeout) + " ms, cancelled",
+                 {call.server, call.session_id});
+    if (pool_) {
+      pool_->send(call.server, jsonrpc::notification(
+                                   "notifications/cancelled",
+                                   "{\"requestId\":" + std::to_string(call.gateway_id) +
+                                       ",\"reason\":\"timed out in the gateway\"}"));
+    }
+    fail_call(call, jsonrpc::code::request_timeout,
+              call.method + " to server '" + call.server + "' timed out after " +
+                  std::to_string(timeout) + " ms");
+  }
+  arm_deadline_timer();
+}
+
+void Router::sweep_idle_sessions() {
+  if (shutting_down_) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> idle;
+  sessions_.for_each([&](Session& s) {
+    const bool streaming = s.stream && !s.stream->closed();
+    if (s.transport == FrontTransport::streamable_http && !streaming &&
+        now - s.last_seen > settings_.session_idle_timeout) {
+      idle.push_back(s.id);
+    }
+    // A legacy session whose stream ended (the client vanished) is gone too.
+    if (s.transport == FrontTransport::legacy_sse && s.stream && s.stream->closed()) {
+      idle.push_back(s.id);
+    }
+  });
+  for (const auto& id : idle) close_session(id, "idle");
+  idle_timer_.expires_after(std::chrono::seconds(30));
+  idle_timer_.async_wait([this](std::error_code ec) {
+    if (!ec) sweep_idle_sessions();
+  });
+}
+
+void Router::shutdown() {
+  shutting_down_ = true;
+  idle_timer_.cancel();
+  deadline_timer_.cancel();
+  for (const auto& call : calls_.take_expired(std::chrono::steady_clock::time_point::max())) {
+    fail_call(call, jsonrpc::code::connection_closed, "The gateway is shutting down");
+  }
+  std::vector<std::string> ids;
+  sessions_.for_each([&](Session& s) { ids.push_back(s.id); });
+  for (const auto& id : ids) close_session(id, "gateway shutting down");
+}
+
+// ---------------------------------------------------------------- status
+
+std::string Router::status_json() const {
+  json::Document d;
+  auto& a = d.GetAllocator();
+  d.SetObject();
+  d.AddMember("version", json::string_value(MCPROXY_VERSION, a), a);
+  d.AddMember("pid", static_cast<int>(::getpid()), a);
+  json::Value servers(rapidjson::kArrayType);
+  if (pool_) {
+    pool_->for_each([&](const WorkerSlot& slot) {
+      json::Value s(rapidjson::kObjectType);
+      const std::string& name = slot.config.name;
+      s.AddMember("name", json::string_value(name, a), a);
+      s.AddMember("state", json::string_value(to_string(slot.state), a), a);
+      s.AddMember("workerPid", slot.worker_pid, a);
+      s.AddMember("backendPid", slot.backend_pid, a);
+      s.AddMember("restarts", slot.restarts, a);
+      s.AddMember("tools", static_cast<std::uint64_t>(catalog_.count(ListKind::tools, name)), a);
+      s.AddMember("prompts", static_cast<std::uint64_t>(catalog_.count(ListKind::prompts, name)), a);
+      s.AddMember("resources", static_cast<std::uint64_t>(catalog_.count(ListKind::resources, name)), a);
+      s.AddMember("resourceTemplates",
+                  static_cast<std::uint64_t>(catalog_.count(ListKind::resource_templates, name)), a);
+      s.AddMember("inFlight", static_cast<std::uint64_t>(calls_.count_server(name)), a);
+      s.AddMember("lastExit", json::string_value(slot.last_exit, a), a);
+      servers.PushBack(s, a);
+    });
+  }
+  d.AddMember("servers", servers, a);
+  json::Value sessions(rapidjson::kObjectType);
+  sessions.AddMember("total", static_cast<std::uint64_t>(sessions_.size()), a);
+  sessions.AddMember("sse", static_cast<std::uint64_t>(sessions_.count(FrontTransport::legacy_sse)), a);
+  sessions.AddMember("streamable",
+                     static_cast<std::uint64_t>(sessions_.count(FrontTransport::streamable_http)), a);
+  d.AddMember("sessions", sessions, a);
+  d.AddMember("inFlight", static_cast<std::uint64_t>(calls_.size()), a);
+  return json::to_string(d);
+}
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,114 @@
+// The router: everything between the HTTP front and the worker pool happens here, on the
+// event loop thread, which owns all of its state (sessions, catalog, calls in flight). HTTP
+// threads reach it only through asio::post, and it answers them through Outboxes.
+//
+// The gateway is the MCP server its clients see (design.md): it answers initialize, ping and
+// every list from its own catalog, and forwards calls to the owning backend under a gateway id.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/config.hpp"
+#include "supervisor/catalog.hpp"
+#include "supervisor/id_map.hpp"
+#include "supervisor/outbox.hpp"
+#include "supervisor/session_registry.hpp"
+#include "supervisor/worker_pool.hpp"
+
+namespace mcp::supervisor {
+
+struct RouterSettings {
+  NamingRules naming;
+  std::size_t list_page_size = 1000;
+  std::chrono::minutes session_idle_timeout{60};
+};
+
+class Router : public WorkerEvents {
+ public:
+  Router(asio::io_context& io, RouterSettings settings);
+  void set_pool(WorkerPool* pool) { pool_ = pool; }
+  // The servers of the current config: their prefix and filters shape the catalog.
+  void set_servers(const std::vector<ServerConfig>& servers);
+
+  // --- from the HTTP front (posted to the loop) ---
+  void open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream);
+  // One JSON-RPC message from a client. For Streamable HTTP, reply receives this POST's
+  // frames and a final one; for legacy SSE, reply is null and frames go to the session stream.
+  void handle_message(const std::string& session_id, FrontTransport transport,
+                      json::Document message, std::shared_ptr<Outbox> reply);
+  // Streamable HTTP GET: the stream for messages not tied to a request.
+  void attach_stream(const std::string& session_id, std::shared_ptr<Outbox> stream);
+  // Streamable HTTP DELETE; answers 200 or 404 through reply.
+  void delete_session(const std::string& session_id, std::shared_ptr<Outbox> reply);
+  // The client went away (its SSE stream ended).
+  void close_session(const std::string& session_id, const std::string& why);
+  std::string status_json() const;
+  // Fails every call in flight and closes every stream.
+  void shutdown();
+
+  std::size_t session_count() const { return sessions_.size(); }
+  bool has_session(const std::string& id, FrontTransport transport) {
+    const Session* s = sessions_.find(id);
+    return s != nullptr && s->transport == transport;
+  }
+  const Catalog& catalog() const { return catalog_; }
+
+  // --- WorkerEvents ---
+  void on_worker_ready(const std::string& server, json::Document params) override;
+  void on_worker_list_changed(const std::string& server, json::Document params) override;
+  void on_worker_message(const std::string& server, json::Document message) override;
+  void on_worker_down(const std::string& server, const std::string& reason) override;
+
+ private:
+  struct ServerState {
+    ServerLists lists;
+    json::Document capabilities;
+    std::string instructions;
+    bool announced = false;  // has been ready at least once
+  };
+
+  void handle_request(Session* session, FrontTransport transport, json::Document& msg,
+                      const std::shared_ptr<Outbox>& reply);
+  void handle_notification(Session& session, json::Document& msg);
+  void answer_initialize(Session& session, const json::Document& msg,
+                         const std::shared_ptr<Outbox>& reply);
+  void answer_list(ListKind kind, const json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  // Forwards a request to server; original_name, when given, replaces params.name (tools and
+  // prompts) or params.ref.name (completions).
+  void forward(Session& session, json::Document& msg, const std::string& server,
+               const std::shared_ptr<Outbox>& reply);
+  void forward_to_all(std::string_view method, const json::Value& params);
+  void route_by_uri(Session& session, json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  void route_completion(Session& session, json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  void on_backend_response(const std::string& server, json::Document& msg);
+  void on_backend_notification(const std::string& server, json::Document& msg);
+  void on_backend_request(const std::string& server, json::Document& msg);
+  void fail_call(const PendingCall& call, int code, const std::string& message);
+  void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final);
+  void broadcast(const std::string& json);
+  void rebuild_catalog();
+  void arm_deadline_timer();
+  void on_deadline();
+  void sweep_idle_sessions();
+  std::string merged_capabilities() const;
+
+  asio::io_context& io_;
+  RouterSettings settings_;
+  WorkerPool* pool_ = nullptr;
+  SessionRegistry sessions_;
+  IdMap calls_;
+  Catalog catalog_;
+  std::map<std::string, ServerState> servers_;
+  std::map<std::string, ServerConfig> configs_;
+  asio::steady_timer deadline_timer_;
+  std::optional<std::chrono::steady_clock::time_point> armed_deadline_;
+  asio::steady_timer idle_timer_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace mcp::supervisor

@@ -1,0 +1,46 @@
+// Client sessions, owned by the event loop. A legacy session lives as long as its SSE stream;
+// a Streamable HTTP session from initialize until DELETE or idle expiry.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "protocol/json.hpp"
+#include "supervisor/outbox.hpp"
+
+namespace mcp::supervisor {
+
+enum class FrontTransport { legacy_sse, streamable_http };
+
+struct Session {
+  std::string id;
+  FrontTransport transport = FrontTransport::streamable_http;
+  std::string protocol_version;  // negotiated at initialize
+  bool initialized = false;      // initialize answered
+  json::Document client_capabilities;
+  std::string client_name;
+  // Where messages not tied to one POST go: the SSE stream (legacy) or the GET stream
+  // (Streamable HTTP, when one is open).
+  std::shared_ptr<Outbox> stream;
+  std::chrono::steady_clock::time_point last_seen;
+};
+
+class SessionRegistry {
+ public:
+  Session& create(const std::string& id, FrontTransport transport);
+  Session* find(const std::string& id);
+  void remove(const std::string& id);
+  std::size_t size() const { return sessions_.size(); }
+  std::size_t count(FrontTransport t) const;
+  template <typename Fn>
+  void for_each(Fn fn) {
+    for (auto& [id, s] : sessions_) fn(*s);
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
+};
+
+}  // namespace mcp::supervisor

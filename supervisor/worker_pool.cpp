@@ -1,0 +1,395 @@
+#include "supervisor/worker_pool.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "build_config.hpp"
+#include "common/log.hpp"
+#include "protocol/channel.hpp"
+#include "protocol/jsonrpc.hpp"
+
+extern char** environ;
+
+namespace mcp::supervisor {
+
+namespace {
+
+constexpr auto worker_stop_grace = std::chrono::milliseconds(4000);
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return std::string("signal ") + (name ? std::string("SIG") + name : std::to_string(WTERMSIG(status)));
+  }
+  return "status " + std::to_string(status);
+}
+
+std::string format_delay(std::chrono::milliseconds d) {
+  if (d.count() < 1000) return std::to_string(d.count()) + " ms";
+  return std::to_string(d.count() / 1000) + " s";
+}
+
+// Children start clean: systemd's variables are meant for us alone (design.md, "Children
+// start clean"); a backend that saw NOTIFY_SOCKET could claim to be the service.
+std::vector<std::string> worker_environment() {
+  static constexpr std::string_view dropped[] = {"NOTIFY_SOCKET=", "WATCHDOG_PID=", "WATCHDOG_USEC=",
+                                                 "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES="};
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    bool drop = false;
+    for (auto d : dropped) drop = drop || entry.substr(0, d.size()) == d;
+    if (!drop) out.emplace_back(entry);
+  }
+  return out;
+}
+
+std::string start_params(const ServerConfig& c, std::size_t max_message_bytes) {
+  json::Document d;
+  auto& a = d.GetAllocator();
+  d.SetObject();
+  d.AddMember("name", json::string_value(c.name, a), a);
+  d.AddMember("command", json::string_value(c.command, a), a);
+  json::Value args(rapidjson::kArrayType);
+  for (const auto& s : c.args) args.PushBack(json::string_value(s, a), a);
+  d.AddMember("args", args, a);
+  json::Value env(rapidjson::kObjectType);
+  for (const auto& [k, v] : c.env) env.AddMember(json::string_value(k, a), json::string_value(v, a), a);
+  d.AddMember("env", env, a);
+  d.AddMember("cwd", json::string_value(c.cwd, a), a);
+  d.AddMember("initTimeoutMs", c.init_timeout_ms, a);
+  d.AddMember("maxMessageBytes", static_cast<std::uint64_t>(max_message_bytes), a);
+  return json::to_string(d);
+}
+
+}  // namespace
+
+const char* to_string(WorkerState s) {
+  switch (s) {
+    case WorkerState::starting: return "starting";
+    case WorkerState::ready: return "ready";
+    case WorkerState::backoff: return "backoff";
+    case WorkerState::draining: return "draining";
+    case WorkerState::stopped: return "stopped";
+    case WorkerState::failed: return "failed";
+    case WorkerState::disabled: return "disabled";
+  }
+  return "?";
+}
+
+std::string locate_worker_binary() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("MCPROXY_WORKER"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) {
+    candidates.push_back(self.parent_path() / "mcproxy-worker");
+    candidates.push_back(self.parent_path().parent_path() / "worker" / "mcproxy-worker");
+  }
+  candidates.push_back(fs::path(MCPROXY_LIBEXECDIR) / "mcproxy-worker");
+  candidates.push_back(fs::path(MCPROXY_BINDIR) / "mcproxy-worker");
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) == 0) return c.string();
+  }
+  return {};
+}
+
+WorkerPool::WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level,
+                       WorkerEvents& events, std::size_t max_message_bytes)
+    : io_(io),
+      worker_path_(std::move(worker_path)),
+      log_level_(std::move(log_level)),
+      events_(events),
+      max_message_bytes_(max_message_bytes),
+      child_signal_(io, SIGCHLD) {
+  watch_children();
+}
+
+void WorkerPool::transition(WorkerSlot& slot, WorkerState to, const std::string& why) {
+  if (slot.state == to) return;
+  const auto level = to == WorkerState::failed ? log::Level::error
+                     : to == WorkerState::backoff ? log::Level::warning
+                                                  : log::Level::info;
+  log::write(level, {slot.config.name},
+             std::string("worker: ") + to_string(slot.state) + " -> " + to_string(to) +
+                 (why.empty() ? "" : ", " + why));
+  slot.state = to;
+}
+
+void WorkerPool::add(const ServerConfig& config) {
+  auto slot = std::make_unique<WorkerSlot>(io_);
+  slot->config = config;
+  WorkerSlot& s = *slot;
+  slots_[config.name] = std::move(slot);
+  if (config.disabled) {
+    transition(s, WorkerState::disabled, "disabled in the config");
+    return;
+  }
+  if (config.transport != BackendTransport::stdio) {
+    transition(s, WorkerState::failed, "remote backends (\"url\") are not supported yet");
+    s.last_exit = "remote backends are not supported yet";
+    return;
+  }
+  spawn(s);
+}
+
+void WorkerPool::spawn(WorkerSlot& slot) {
+  const std::string& name = slot.config.name;
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    transition(slot, WorkerState::backoff, std::string("socketpair: ") + std::strerror(errno));
+    on_reaped(slot, 0);
+    return;
+  }
+  UniqueFd ours(sv[0]);
+  UniqueFd theirs(sv[1]);
+  if (theirs.get() == channel::worker_fd) {
+    // dup2 onto itself would leave close-on-exec set; move it out of the way first.
+    theirs.reset(::fcntl(sv[1], F_DUPFD_CLOEXEC, 10));
+  }
+
+  std::vector<std::string> arg_storage = {"mcproxy-worker", "--server", name, "--log-level",
+                                          log_level_};
+  std::vector<char*> argv;
+  for (auto& a : arg_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage = worker_environment();
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  // posix_spawn, not fork: this process is multi-threaded (design.md, "fork+exec, not bare
+  // fork"). The channel lands on fd 3; everything else is close-on-exec and also closed
+  // explicitly, so no listening socket or client connection leaks into a worker.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, theirs.get(), channel::worker_fd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, channel::worker_fd + 1);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGCHLD);
+  sigaddset(&defaults, SIGTERM);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGHUP);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, worker_path_.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    log::error("cannot start " + worker_path_ + ": " + std::strerror(rc), {name});
+    slot.last_exit = std::string("cannot start worker: ") + std::strerror(rc);
+    transition(slot, WorkerState::failed, "not retrying until the config changes");
+    return;
+  }
+  theirs.reset();
+  slot.worker_pid = pid;
+  slot.backend_pid = -1;
+  slot.exiting_reason.clear();
+  slot.down_reported = false;
+  slot.backoff.on_started(std::chrono::steady_clock::now());
+  by_pid_[pid] = name;
+  transition(slot, WorkerState::starting, "worker pid " + std::to_string(pid));
+
+  slot.channel = FramedStream::create(io_, std::move(ours), max_message_bytes_ + 65536);
+  WorkerSlot* s = &slot;
+  slot.channel->start_reading({
+      .on_line = [this, s](std::string_view line) { on_channel_line(*s, line); },
+      .on_oversize =
+          [s](std::size_t bytes) {
+            log::error("dropped a " + std::to_string(bytes) + "-byte frame from the worker",
+                       {s->config.name});
+          },
+      .on_closed = [this, s](std::error_code) { on_channel_closed(*s); },
+  });
+  send_start(slot);
+}
+
+void WorkerPool::send_start(WorkerSlot& slot) {
+  slot.channel->send(jsonrpc::notification(channel::method::start,
+                                           start_params(slot.config, max_message_bytes_)));
+}
+
+void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
+  json::Document doc;
+  if (json::parse(line, doc) || !doc.IsObject()) {
+    log::error("worker sent a frame that is not a JSON object (dropped)", {slot.config.name});
+    return;
+  }
+  const auto method = json::string_member(doc, "method");
+  if (method && method->substr(0, 8) == "mcproxy/") {
+    json::Document params;
+    if (const json::Value* p = json::member(doc, "params")) params.CopyFrom(*p, params.GetAllocator());
+    if (*method == channel::method::backend_started) {
+      if (const json::Value* pid = json::member(params, "pid"); pid && pid->IsInt()) {
+        slot.backend_pid = pid->GetInt();
+      }
+    } else if (*method == channel::method::ready) {
+      if (slot.state == WorkerState::starting) {
+        transition(slot, WorkerState::ready, "backend pid " + std::to_string(slot.backend_pid));
+      }
+      events_.on_worker_ready(slot.config.name, std::move(params));
+    } else if (*method == channel::method::list_changed) {
+      events_.on_worker_list_changed(slot.config.name, std::move(params));
+    } else if (*method == channel::method::exiting) {
+      slot.exiting_reason = std::string(json::string_member(params, "reason").value_or(""));
+    }
+    return;
+  }
+  events_.on_worker_message(slot.config.name, std::move(doc));
+}
+
+void WorkerPool::on_channel_closed(WorkerSlot& slot) {
+  if (slot.channel) slot.channel->close();
+  if (!slot.down_reported) {
+    slot.down_reported = true;
+    events_.on_worker_down(slot.config.name,
+                           slot.exiting_reason.empty() ? "worker exited" : slot.exiting_reason);
+  }
+}
+
+void WorkerPool::watch_children() {
+  child_signal_.async_wait([this](std::error_code ec, int) {
+    if (ec) return;
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = by_pid_.find(pid);
+      if (it == by_pid_.end()) continue;
+      const std::string name = it->second;
+      by_pid_.erase(it);
+      auto slot = slots_.find(name);
+      if (slot != slots_.end() && slot->second->worker_pid == pid) on_reaped(*slot->second, status);
+    }
+    watch_children();
+  });
+}
+
+void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
+  const std::string name = slot.config.name;  // a copy: the slot may be erased below
+  slot.kill_timer.cancel();
+  if (slot.channel) slot.channel->close();
+  on_channel_closed(slot);
+  const bool normal_exit = WIFEXITED(status) && WEXITSTATUS(status) != channel::exit_code::channel_lost;
+  // A worker that died without cleaning up (SIGKILL, a crash) leaves its backend's process
+  // group behind; the backend's pid is its group id (worker/backend_process.hpp).
+  if (!normal_exit && slot.backend_pid > 0) ::kill(-slot.backend_pid, SIGKILL);
+  slot.worker_pid = -1;
+  slot.backend_pid = -1;
+  slot.last_exit = describe_status(status) + (slot.exiting_reason.empty() ? "" : ": " + slot.exiting_reason);
+
+  if (slot.state == WorkerState::draining || stopping_all_) {
+    transition(slot, WorkerState::stopped, slot.last_exit);
+    if (slot.remove_when_stopped) slots_.erase(name);
+    check_all_stopped();
+    return;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == channel::exit_code::config) {
+    transition(slot, WorkerState::failed, slot.last_exit + "; not retrying until the config changes");
+    return;
+  }
+  const auto decision = slot.backoff.on_exit(std::chrono::steady_clock::now());
+  ++slot.restarts;
+  transition(slot, decision.failed ? WorkerState::failed : WorkerState::backoff,
+             slot.last_exit + ", restarting in " + format_delay(decision.delay));
+  slot.restart_timer.expires_after(decision.delay);
+  WorkerSlot* s = &slot;
+  slot.restart_timer.async_wait([this, s](std::error_code ec) {
+    if (ec || stopping_all_) return;
+    if (s->state == WorkerState::backoff || s->state == WorkerState::failed) spawn(*s);
+  });
+}
+
+void WorkerPool::request_stop(WorkerSlot& slot, std::chrono::milliseconds grace) {
+  slot.restart_timer.cancel();
+  if (slot.worker_pid <= 0) {
+    transition(slot, WorkerState::stopped, "");
+    return;
+  }
+  transition(slot, WorkerState::draining, "stopping worker pid " + std::to_string(slot.worker_pid));
+  if (slot.channel && slot.channel->is_open()) {
+    slot.channel->send(jsonrpc::notification(channel::method::shutdown));
+  } else {
+    ::kill(slot.worker_pid, SIGTERM);
+  }
+  slot.kill_timer.expires_after(grace);
+  WorkerSlot* s = &slot;
+  slot.kill_timer.async_wait([s](std::error_code ec) {
+    if (ec || s->worker_pid <= 0) return;
+    log::warning("worker did not stop in time, sending SIGKILL to it and its backend's group",
+                 {s->config.name});
+    ::kill(s->worker_pid, SIGKILL);
+    if (s->backend_pid > 0) ::kill(-s->backend_pid, SIGKILL);
+  });
+}
+
+void WorkerPool::remove(const std::string& name) {
+  auto it = slots_.find(name);
+  if (it == slots_.end()) return;
+  WorkerSlot& slot = *it->second;
+  if (slot.worker_pid <= 0) {
+    slots_.erase(it);
+    return;
+  }
+  slot.remove_when_stopped = true;
+  request_stop(slot, worker_stop_grace);
+}
+
+bool WorkerPool::send(const std::string& name, std::string_view frame) {
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second->state != WorkerState::ready || !it->second->channel) {
+    return false;
+  }
+  it->second->channel->send(frame);
+  return true;
+}
+
+const WorkerSlot* WorkerPool::slot(const std::string& name) const {
+  auto it = slots_.find(name);
+  return it == slots_.end() ? nullptr : it->second.get();
+}
+
+std::size_t WorkerPool::ready_count() const {
+  std::size_t n = 0;
+  for (const auto& [name, slot] : slots_) n += slot->state == WorkerState::ready;
+  return n;
+}
+
+std::size_t WorkerPool::live_workers() const {
+  std::size_t n = 0;
+  for (const auto& [name, slot] : slots_) n += slot->worker_pid > 0;
+  return n;
+}
+
+void WorkerPool::stop_all(std::chrono::milliseconds deadline, std::function<void()> done) {
+  stopping_all_ = true;
+  all_stopped_ = std::move(done);
+  for (auto& [name, slot] : slots_) request_stop(*slot, deadline);
+  check_all_stopped();
+}
+
+void WorkerPool::check_all_stopped() {
+  if (!stopping_all_ || live_workers() != 0 || !all_stopped_) return;
+  child_signal_.cancel();
+  auto done = std::move(all_stopped_);
+  all_stopped_ = nullptr;
+  done();
+}
+
+}  // namespace mcp::supervisor

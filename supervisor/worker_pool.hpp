@@ -1,0 +1,105 @@
+// The worker processes: spawn, reap, restart with backoff, stop. Nothing else in the
+// supervisor creates processes. Each server has one slot whose life is a handful of explicit
+// states; every transition goes through transition() and is logged with what happens next.
+#pragma once
+
+#include <sys/types.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/config.hpp"
+#include "common/framed_stream.hpp"
+#include "protocol/json.hpp"
+#include "supervisor/backoff_policy.hpp"
+
+namespace mcp::supervisor {
+
+enum class WorkerState { starting, ready, backoff, draining, stopped, failed, disabled };
+const char* to_string(WorkerState s);
+
+// What the pool tells the rest of the supervisor. Called on the loop.
+class WorkerEvents {
+ public:
+  virtual ~WorkerEvents() = default;
+  virtual void on_worker_ready(const std::string& server, json::Document params) = 0;
+  virtual void on_worker_list_changed(const std::string& server, json::Document params) = 0;
+  virtual void on_worker_message(const std::string& server, json::Document message) = 0;
+  // The worker is gone (its channel closed): in-flight calls to it must fail now.
+  virtual void on_worker_down(const std::string& server, const std::string& reason) = 0;
+};
+
+struct WorkerSlot {
+  explicit WorkerSlot(asio::io_context& io) : restart_timer(io), kill_timer(io) {}
+
+  ServerConfig config;
+  WorkerState state = WorkerState::stopped;
+  pid_t worker_pid = -1;
+  pid_t backend_pid = -1;
+  std::shared_ptr<FramedStream> channel;
+  BackoffPolicy backoff;
+  asio::steady_timer restart_timer;
+  asio::steady_timer kill_timer;
+  std::uint32_t restarts = 0;
+  std::string last_exit;       // why the previous incarnation ended
+  std::string exiting_reason;  // what the worker said just before it exited
+  bool down_reported = false;  // on_worker_down sent for this incarnation
+  bool remove_when_stopped = false;
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level,
+             WorkerEvents& events, std::size_t max_message_bytes);
+
+  // Adds a server and starts its worker (or records it as disabled).
+  void add(const ServerConfig& config);
+  // Stops a server's worker and forgets the server once it is gone.
+  void remove(const std::string& name);
+  // Sends a frame to a ready worker; false if the server is not ready.
+  bool send(const std::string& name, std::string_view frame);
+  const WorkerSlot* slot(const std::string& name) const;
+  template <typename Fn>
+  void for_each(Fn fn) const {
+    for (const auto& [name, slot] : slots_) fn(*slot);
+  }
+  std::size_t ready_count() const;
+  std::size_t live_workers() const;
+  // Asks every worker to stop; SIGKILLs what is left at the deadline; calls done when every
+  // worker has been reaped.
+  void stop_all(std::chrono::milliseconds deadline, std::function<void()> done);
+
+ private:
+  void spawn(WorkerSlot& slot);
+  void send_start(WorkerSlot& slot);
+  void on_channel_line(WorkerSlot& slot, std::string_view line);
+  void on_channel_closed(WorkerSlot& slot);
+  void watch_children();
+  void on_reaped(WorkerSlot& slot, int status);
+  void request_stop(WorkerSlot& slot, std::chrono::milliseconds grace);
+  void transition(WorkerSlot& slot, WorkerState to, const std::string& why);
+  void check_all_stopped();
+
+  asio::io_context& io_;
+  std::string worker_path_;
+  std::string log_level_;
+  WorkerEvents& events_;
+  std::size_t max_message_bytes_;
+  asio::signal_set child_signal_;
+  std::map<std::string, std::unique_ptr<WorkerSlot>> slots_;
+  std::map<pid_t, std::string> by_pid_;
+  bool stopping_all_ = false;
+  std::function<void()> all_stopped_;
+};
+
+// Finds mcproxy-worker: $MCPROXY_WORKER, next to our executable, in the build tree, then the
+// install path.
+std::string locate_worker_binary();
+
+}  // namespace mcp::supervisor

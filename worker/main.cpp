@@ -1,0 +1,31 @@
+// mcproxy-worker: started by the supervisor (never by hand) with its channel on fd 3.
+// See protocol/channel.hpp for what it says there.
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <asio/io_context.hpp>
+#include <cstring>
+#include <string_view>
+
+#include "common/log.hpp"
+#include "protocol/channel.hpp"
+#include "worker/worker.hpp"
+
+int main(int argc, char** argv) {
+  mcp::log::set_program("mcproxy-worker");
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) == "--log-level") {
+      if (auto level = mcp::log::parse_level(argv[i + 1])) mcp::log::set_min_level(*level);
+    }
+  }
+  // A worker outliving a SIGKILLed supervisor would keep its backend forever; the channel's
+  // EOF normally tells it, this is the backstop.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  asio::io_context io(1);
+  mcp::worker::Worker worker(io, mcp::UniqueFd(mcp::channel::worker_fd));
+  if (auto code = worker.start()) return *code;
+  io.run();
+  return worker.exit_code();
+}

@@ -1,0 +1,303 @@
+#include "worker/worker.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/log.hpp"
+#include "protocol/channel.hpp"
+#include "protocol/jsonrpc.hpp"
+
+namespace mcp::worker {
+
+namespace {
+
+constexpr std::size_t max_start_message_bytes = 1u << 20;
+constexpr std::size_t max_stderr_line_bytes = 64u << 10;
+constexpr auto backend_stop_grace = std::chrono::milliseconds(2000);
+constexpr auto exit_flush_deadline = std::chrono::milliseconds(500);
+
+std::optional<ListKind> list_changed_kind(std::string_view method) {
+  if (method == "notifications/tools/list_changed") return ListKind::tools;
+  if (method == "notifications/prompts/list_changed") return ListKind::prompts;
+  if (method == "notifications/resources/list_changed") return ListKind::resources;
+  return std::nullopt;
+}
+
+std::string quoted(std::string_view s) {
+  json::Value v(rapidjson::StringRef(s.data(), s.size()));
+  return json::to_string(v);
+}
+
+}  // namespace
+
+Worker::Worker(asio::io_context& io, UniqueFd channel_fd)
+    : io_(io),
+      channel_fd_(std::move(channel_fd)),
+      signals_(io, SIGTERM, SIGINT),
+      child_signal_(io, SIGCHLD),
+      init_timer_(io),
+      kill_timer_(io) {}
+
+std::optional<int> Worker::read_start_message() {
+  // Byte by byte: nothing past the first newline may be consumed before the framed stream
+  // takes over the descriptor. It is one short message, once.
+  std::string line;
+  char c;
+  while (true) {
+    const ssize_t n = ::read(channel_fd_.get(), &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return channel::exit_code::channel_lost;
+    if (c == '\n') break;
+    line += c;
+    if (line.size() > max_start_message_bytes) return channel::exit_code::config;
+  }
+  json::Document doc;
+  if (json::parse(line, doc) || json::string_member(doc, "method") != channel::method::start) {
+    log::error("first channel frame is not mcproxy/start");
+    return channel::exit_code::config;
+  }
+  const json::Value* p = json::object_member(doc, "params");
+  if (p == nullptr) return channel::exit_code::config;
+  options_.name = std::string(json::string_member(*p, "name").value_or(""));
+  options_.backend.command = std::string(json::string_member(*p, "command").value_or(""));
+  options_.backend.cwd = std::string(json::string_member(*p, "cwd").value_or(""));
+  if (const json::Value* args = json::array_member(*p, "args")) {
+    for (const auto& a : args->GetArray()) {
+      if (a.IsString()) options_.backend.args.emplace_back(a.GetString(), a.GetStringLength());
+    }
+  }
+  if (const json::Value* env = json::object_member(*p, "env")) {
+    for (const auto& m : env->GetObject()) {
+      if (m.value.IsString()) options_.backend.env[m.name.GetString()] = m.value.GetString();
+    }
+  }
+  if (const json::Value* t = json::member(*p, "initTimeoutMs"); t && t->IsUint()) {
+    options_.init_timeout = std::chrono::milliseconds(t->GetUint());
+  }
+  if (const json::Value* m = json::member(*p, "maxMessageBytes"); m && m->IsUint()) {
+    options_.max_message_bytes = m->GetUint();
+  }
+  if (options_.backend.command.empty()) {
+    log::error("mcproxy/start has no command", {options_.name});
+    return channel::exit_code::config;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> Worker::start() {
+  if (auto code = read_start_message()) return code;
+  const log::Context ctx{options_.name};
+
+  channel_ = FramedStream::create(io_, std::move(channel_fd_), options_.max_message_bytes + 4096);
+  channel_->start_reading({
+      .on_line = [this](std::string_view line) { on_channel_line(line); },
+      .on_oversize =
+          [this](std::size_t bytes) {
+            log::error("dropped a " + std::to_string(bytes) + "-byte frame from the supervisor",
+                       {options_.name});
+          },
+      .on_closed = [this](std::error_code) {
+        begin_exit(channel::exit_code::channel_lost, "supervisor channel closed");
+      },
+  });
+
+  auto spawned = spawn_backend(options_.backend);
+  if (auto* err = std::get_if<SpawnError>(&spawned)) {
+    log::error(err->message + ", giving up this attempt", ctx);
+    exiting_ = true;
+    backend_reaped_ = true;
+    exit_code_ = channel::exit_code::unavailable;
+    reason_ = err->message;
+    finish_exit();
+    return std::nullopt;
+  }
+  backend_ = std::move(std::get<BackendProcess>(spawned));
+  log::info("backend started: " + options_.backend.command + " (pid " +
+                std::to_string(backend_.pid) + ")",
+            ctx);
+  send_to_supervisor(channel::method::backend_started,
+                     "{\"pid\":" + std::to_string(backend_.pid) + "}");
+
+  signals_.async_wait([this](std::error_code ec, int sig) {
+    if (!ec) begin_exit(channel::exit_code::shutdown, std::string("received ") + sigabbrev_np(sig));
+  });
+  child_signal_.async_wait([this](std::error_code ec, int) {
+    if (!ec) on_sigchld();
+  });
+
+  backend_in_ = FramedStream::create(io_, std::move(backend_.stdin_fd), options_.max_message_bytes);
+  backend_out_ = FramedStream::create(io_, std::move(backend_.stdout_fd), options_.max_message_bytes);
+  backend_err_ = FramedStream::create(io_, std::move(backend_.stderr_fd), max_stderr_line_bytes);
+  backend_out_->start_reading({
+      .on_line = [this](std::string_view line) { on_backend_line(line); },
+      .on_oversize =
+          [this](std::size_t bytes) {
+            log::error("dropped a " + std::to_string(bytes) +
+                           "-byte message from the backend (limit " +
+                           std::to_string(options_.max_message_bytes) + " bytes)",
+                       {options_.name});
+          },
+      .on_closed = [this](std::error_code) { on_backend_output_closed(); },
+  });
+  backend_err_->start_reading({
+      .on_line = [this](std::string_view line) { on_backend_stderr(line); },
+      .on_oversize = [](std::size_t) {},
+      .on_closed = [](std::error_code) {},
+  });
+
+  backend_in_->send(fetcher_.initialize_request(latest_legacy_protocol_version));
+  init_timer_.expires_after(options_.init_timeout);
+  init_timer_.async_wait([this](std::error_code ec) {
+    if (ec || ready_sent_) return;
+    begin_exit(channel::exit_code::unavailable,
+               "backend did not become ready within " +
+                   std::to_string(options_.init_timeout.count()) + " ms");
+  });
+  return std::nullopt;
+}
+
+void Worker::on_channel_line(std::string_view line) {
+  // Control frames are rare: look closer only when the text could be one.
+  if (line.find("\"mcproxy/") != std::string_view::npos) {
+    json::Document doc;
+    if (!json::parse(line, doc) && json::string_member(doc, "method") == channel::method::shutdown) {
+      begin_exit(channel::exit_code::shutdown, "shutdown requested by the supervisor");
+      return;
+    }
+  }
+  if (backend_in_ && !exiting_) backend_in_->send(line);
+}
+
+void Worker::on_backend_line(std::string_view line) {
+  json::Document doc;
+  if (json::parse(line, doc) || !doc.IsObject()) {
+    // Backends that print banners or console.log output to stdout are common; the line cannot
+    // be MCP, so it is dropped rather than passed on to break the supervisor's parser.
+    log::warning("backend wrote a non-JSON line to stdout (dropped): " +
+                     std::string(line.substr(0, 200)),
+                 {options_.name});
+    return;
+  }
+  if (CatalogFetcher::is_ours(doc)) {
+    apply(fetcher_.on_response(doc));
+    return;
+  }
+  if (auto method = json::string_member(doc, "method")) {
+    if (auto kind = list_changed_kind(*method)) {
+      apply(fetcher_.refetch(*kind));
+      if (*kind == ListKind::resources) apply(fetcher_.refetch(ListKind::resource_templates));
+      return;
+    }
+  }
+  channel_->send(line);
+}
+
+void Worker::apply(const CatalogFetcher::Step& step) {
+  for (const auto& frame : step.send) backend_in_->send(frame);
+  if (step.error) {
+    begin_exit(channel::exit_code::backend_exited, "backend broke the protocol: " + *step.error);
+    return;
+  }
+  if (step.initialized) log::debug("backend initialized", {options_.name});
+  if (!step.finished) return;
+  if (!ready_sent_) {
+    if (fetcher_.complete()) {
+      ready_sent_ = true;
+      init_timer_.cancel();
+      send_to_supervisor(channel::method::ready, fetcher_.ready_params());
+    }
+    return;
+  }
+  send_to_supervisor(channel::method::list_changed, fetcher_.list_params(*step.finished));
+}
+
+void Worker::on_backend_stderr(std::string_view line) {
+  log::info("stderr: " + std::string(line), {options_.name});
+}
+
+void Worker::on_backend_output_closed() {
+  if (!exiting_) begin_exit(channel::exit_code::backend_exited, "backend closed its stdout");
+}
+
+void Worker::on_sigchld() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid != backend_.pid) continue;
+    backend_reaped_ = true;
+    // The leader is gone; whatever it left in its group goes too.
+    signal_group(backend_.pid, SIGKILL);
+    const std::string how = "backend " + describe_wait_status(status);
+    if (!exiting_) {
+      begin_exit(channel::exit_code::backend_exited, how);
+    } else {
+      if (exit_code_ == channel::exit_code::backend_exited) reason_ = how;
+      finish_exit();
+    }
+  }
+  if (!backend_reaped_) {
+    child_signal_.async_wait([this](std::error_code ec, int) {
+      if (!ec) on_sigchld();
+    });
+  }
+}
+
+void Worker::begin_exit(int code, const std::string& reason) {
+  if (exiting_) return;
+  exiting_ = true;
+  exit_code_ = code;
+  reason_ = reason;
+  init_timer_.cancel();
+  // MCP stdio shutdown (basic/lifecycle, "Shutdown"): close the backend's stdin, then SIGTERM,
+  // then SIGKILL. Its output keeps being read so it never blocks on a full pipe meanwhile.
+  if (backend_in_) backend_in_->close();
+  if (backend_reaped_) {
+    finish_exit();
+    return;
+  }
+  signal_group(backend_.pid, SIGTERM);
+  kill_timer_.expires_after(backend_stop_grace);
+  kill_timer_.async_wait([this](std::error_code ec) {
+    if (ec || backend_reaped_) return;
+    log::warning("backend ignored SIGTERM for " + std::to_string(backend_stop_grace.count()) +
+                     " ms, sending SIGKILL to its process group",
+                 {options_.name});
+    signal_group(backend_.pid, SIGKILL);
+  });
+}
+
+void Worker::finish_exit() {
+  kill_timer_.cancel();
+  signals_.cancel();
+  child_signal_.cancel();
+  if (backend_out_) backend_out_->close();
+  if (backend_err_) backend_err_->close();
+  if (exit_code_ != channel::exit_code::shutdown) {
+    log::info(reason_ + ", worker exiting", {options_.name});
+  }
+  if (!channel_ || !channel_->is_open()) {
+    io_.stop();
+    return;
+  }
+  send_to_supervisor(channel::method::exiting, "{\"reason\":" + quoted(reason_) + "}");
+  stop_when_flushed(std::chrono::steady_clock::now() + exit_flush_deadline);
+}
+
+void Worker::stop_when_flushed(std::chrono::steady_clock::time_point deadline) {
+  // Let the last frame reach the supervisor, within a deadline.
+  if (!channel_->is_open() || channel_->queued_bytes() == 0 ||
+      std::chrono::steady_clock::now() > deadline) {
+    io_.stop();
+    return;
+  }
+  kill_timer_.expires_after(std::chrono::milliseconds(5));
+  kill_timer_.async_wait([this, deadline](std::error_code) { stop_when_flushed(deadline); });
+}
+
+void Worker::send_to_supervisor(std::string_view method, std::string_view params_json) {
+  if (channel_) channel_->send(jsonrpc::notification(method, params_json));
+}
+
+}  // namespace mcp::worker

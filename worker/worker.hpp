@@ -1,0 +1,73 @@
+// One worker process: runs one stdio backend and relays between it and the supervisor.
+// Its life is the backend's life (see protocol/channel.hpp): when the backend goes, the worker
+// reports why and exits, and the supervisor decides when to start the pair again.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/framed_stream.hpp"
+#include "worker/backend_process.hpp"
+#include "worker/catalog_fetcher.hpp"
+
+namespace mcp::worker {
+
+struct WorkerOptions {
+  std::string name;
+  BackendSpec backend;
+  std::chrono::milliseconds init_timeout{30000};
+  std::size_t max_message_bytes = 16u << 20;
+};
+
+class Worker {
+ public:
+  Worker(asio::io_context& io, UniqueFd channel_fd);
+
+  // Reads mcproxy/start synchronously (nothing else can happen before it), then starts the
+  // backend. Returns the exit code to use if start-up already failed.
+  std::optional<int> start();
+  // The exit code decided when the loop stopped.
+  int exit_code() const { return exit_code_; }
+
+ private:
+  std::optional<int> read_start_message();
+  void on_channel_line(std::string_view line);
+  void on_backend_line(std::string_view line);
+  void on_backend_stderr(std::string_view line);
+  void on_backend_output_closed();
+  void on_sigchld();
+  void apply(const CatalogFetcher::Step& step);
+  void send_to_supervisor(std::string_view method, std::string_view params_json);
+  // Stops the backend group (stdin closed, SIGTERM, SIGKILL after a grace period) and exits
+  // with code once it is gone.
+  void begin_exit(int code, const std::string& reason);
+  void finish_exit();
+  void stop_when_flushed(std::chrono::steady_clock::time_point deadline);
+
+  asio::io_context& io_;
+  std::shared_ptr<FramedStream> channel_;
+  UniqueFd channel_fd_;
+  WorkerOptions options_;
+  BackendProcess backend_;
+  std::shared_ptr<FramedStream> backend_in_;
+  std::shared_ptr<FramedStream> backend_out_;
+  std::shared_ptr<FramedStream> backend_err_;
+  CatalogFetcher fetcher_;
+  bool ready_sent_ = false;
+  bool backend_reaped_ = false;
+  bool exiting_ = false;
+  int exit_code_ = 0;
+  std::string reason_;
+  asio::signal_set signals_;
+  asio::signal_set child_signal_;
+  asio::steady_timer init_timer_;
+  asio::steady_timer kill_timer_;
+};
+
+}  // namespace mcp::worker
