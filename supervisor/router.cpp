@@ -660,8 +660,9 @@ std::string Router::status_json() const {
       const std::string& name = slot.config.name;
       s.AddMember("name", json::string_value(name, a), a);
       s.AddMember("state", json::string_value(to_string(slot.state), a), a);
-      s.AddMember("workerPid", slot.worker_pid, a);
-      s.AddMember("backendPid", slot.backend_pid, a);
+      // null, not -1, when there is no process: -1 reads as a pid to a careless script.
+      s.AddMember("workerPid", slot.worker_pid > 0 ? json::Value(slot.worker_pid) : json::Value(), a);
+      s.AddMember("backendPid", slot.backend_pid > 0 ? json::Value(slot.backend_pid) : json::Value(), a);
       s.AddMember("restarts", slot.restarts, a);
       s.AddMember("tools", static_cast<std::uint64_t>(catalog_.count(ListKind::tools, name)), a);
       s.AddMember("prompts", static_cast<std::uint64_t>(catalog_.count(ListKind::prompts, name)), a);

@@ -38,7 +38,8 @@ const BAD_STDERR_RE = /AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime er
 /**
  * Polls `predicate` (sync or async) until it returns a truthy value, which is returned.
  * Throws after `timeoutMs` with a message naming `what` and the last value/error seen.
- * This is a condition wait with a deadline, not a sleep.
+ * This is a condition wait with a deadline, not a sleep. A predicate error with
+ * `fatal: true` (see fatalError) aborts the wait at once.
  */
 export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -49,6 +50,7 @@ export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 50, w
       lastVal = await predicate();
       if (lastVal) return lastVal;
     } catch (e) {
+      if (e?.fatal) throw e;
       lastErr = e;
     }
     if (Date.now() >= deadline) {
@@ -57,6 +59,13 @@ export async function waitFor(predicate, { timeoutMs = 10000, intervalMs = 50, w
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** An error that makes waitFor give up immediately (e.g. the process died). */
+export function fatalError(message) {
+  const e = new Error(message);
+  e.fatal = true;
+  return e;
 }
 
 function safeJson(v) {
@@ -318,10 +327,13 @@ export async function startGateway({
   };
 
   // 1. Wait for the "listening" line, failing fast if the process exits.
-  const LISTEN_RE = /mcproxy: listening on http:\/\/127\.0\.0\.1:(\d+)/;
+  // The brief specified "mcproxy: listening on http://127.0.0.1:PORT"; with --log the
+  // binary prints "<time> mcproxy[PID] NOTICE listening on http://127.0.0.1:PORT (...)".
+  // Both forms are accepted.
+  const LISTEN_RE = /\bmcproxy(?::|\[\d+\]) (?:\w+ )?listening on http:\/\/127\.0\.0\.1:(\d+)/;
   try {
     await waitFor(() => {
-      if (exitInfo) throw new Error('gateway exited before listening');
+      if (exitInfo) throw fatalError('gateway exited before listening');
       return LISTEN_RE.test(stderrText);
     }, { timeoutMs: listenTimeoutMs, intervalMs: 20, what: 'the "mcproxy: listening on" stderr line' });
   } catch (e) {
@@ -343,7 +355,7 @@ export async function startGateway({
   gw.waitForStatus = async (pred, timeoutMs = 15000, what = 'a /status predicate') => {
     try {
       return await waitFor(async () => {
-        if (exitInfo) throw new Error(`gateway exited: ${safeJson(exitInfo)}`);
+        if (exitInfo) throw fatalError(`gateway exited: ${safeJson(exitInfo)}`);
         lastStatus = await gw.status();
         return (await pred(lastStatus)) ? lastStatus : null;
       }, { timeoutMs, intervalMs: 50, what });
