@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) MCProxy needs on Debian 12.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev
+                libboost-dev libsystemd-dev)
+test_packages=(libgtest-dev libgmock-dev nodejs npm procps)
+
+want=("${build_packages[@]}")
+if [ "${1:-}" = "--test" ]; then want+=("${test_packages[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node may come from outside Debian's packages (as on CI machines); any node >= 20 will do.
+if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds MCProxy and runs every test: GoogleTest units and the end-to-end suite (real binary,
+# real backends, the official MCP SDK client), first in a plain build, then in one built with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Ends with the line "N passed, N failed".
+#   scripts/test.sh            everything
+#   SANITIZERS=0 scripts/test.sh   skip the sanitizer pass
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/scripts/install-deps.sh" --test || exit 1
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
+
+passed=0
+failed=0
+logs="$root/build-logs"
+mkdir -p "$logs"
+
+# Adds a runner's counts to the totals; a runner that printed no count at all failed to run.
+count_gtest() {  # log file
+  local p f
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$1" | tail -1)
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' "$1" | tail -1)
+  [ -n "$p" ] || [ -n "$f" ] || f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+count_node() {  # log file
+  local p f
+  p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$1" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$1" | tail -1)
+  [ -n "$p" ] || [ -n "$f" ] || f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+}
+
+run_suite() {  # label build_dir [meson options...]
+  local label="$1" dir="$2"
+  shift 2
+  echo "=== $label: build ($dir)"
+  if ! "$root/scripts/build.sh" "$dir" "$@" >"$logs/$label-build.log" 2>&1; then
+    tail -50 "$logs/$label-build.log"
+    echo "$label: build failed"
+    failed=$((failed + 1))
+    return
+  fi
+  echo "=== $label: unit tests"
+  "$dir/tests/unit/unit-tests" --gtest_brief=1 >"$logs/$label-unit.log" 2>&1
+  grep -E '^\[  (PASSED|FAILED) |FAILED|runtime error|AddressSanitizer' "$logs/$label-unit.log" | head -40
+  count_gtest "$logs/$label-unit.log"
+  echo "=== $label: end-to-end tests"
+  MCPROXY_BUILD_DIR="$dir" timeout 900 "$root/tests/e2e/run.sh" >"$logs/$label-e2e.log" 2>&1
+  grep -E '^not ok|^ +not ok|^# (pass|fail)' "$logs/$label-e2e.log" | head -40
+  count_node "$logs/$label-e2e.log"
+}
+
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+run_suite plain "$root/build"
+if [ "${SANITIZERS:-1}" != 0 ]; then
+  run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \
+    -Db_lundef=false
+fi
+echo "logs: $logs"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,139 @@
+// The router's side of the worker channel: readiness, list changes, and the messages
+// backends send (answers, notifications, their own requests).
+#include "supervisor/router.hpp"
+
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+
+namespace mcp::supervisor {
+
+namespace {
+
+std::optional<ListKind> list_kind_of_key(std::string_view key) {
+  for (ListKind k : all_list_kinds) {
+    if (key == list_result_member(k)) return k;
+  }
+  return std::nullopt;
+}
+
+void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
+  into.SetArray();
+  if (const json::Value* arr = json::array_member(params, list_result_member(kind))) {
+    into.CopyFrom(*arr, into.GetAllocator());
+  }
+}
+
+}  // namespace
+
+
+void Router::on_worker_ready(const std::string& server, json::Document params) {
+  auto cfg = configs_.find(server);
+  if (cfg == configs_.end()) return;  // removed meanwhile
+  ServerState& state = servers_[server];
+  state.lists.server = server;
+  state.lists.prefix = cfg->second.effective_prefix();
+  state.lists.filter = cfg->second.tools;
+  for (ListKind k : all_list_kinds) copy_list(params, k, state.lists.list(k));
+  state.capabilities.SetObject();
+  if (const json::Value* caps = json::object_member(params, "capabilities")) {
+    state.capabilities.CopyFrom(*caps, state.capabilities.GetAllocator());
+  }
+  state.instructions = std::string(json::string_member(params, "instructions").value_or(""));
+  state.announced = true;
+  rebuild_catalog();
+  log::info("ready: " + std::to_string(catalog_.count(ListKind::tools, server)) + " tools, " +
+                std::to_string(catalog_.count(ListKind::prompts, server)) + " prompts, " +
+                std::to_string(catalog_.count(ListKind::resources, server)) + " resources",
+            {server});
+}
+
+void Router::on_worker_list_changed(const std::string& server, json::Document params) {
+  auto it = servers_.find(server);
+  const auto key = json::string_member(params, "kind");
+  if (it == servers_.end() || !key) return;
+  auto kind = list_kind_of_key(*key);
+  if (!kind) return;
+  json::Document& list = it->second.lists.list(*kind);
+  list.SetArray();
+  if (const json::Value* items = json::array_member(params, "items")) {
+    list.CopyFrom(*items, list.GetAllocator());
+  }
+  rebuild_catalog();
+}
+
+void Router::on_worker_down(const std::string& server, const std::string& reason) {
+  auto failed = calls_.take_server(server);
+  if (!failed.empty()) {
+    log::warning("failing " + std::to_string(failed.size()) + " call(s) in flight: " + reason, {server});
+  }
+  for (const auto& call : failed) {
+    fail_call(call, jsonrpc::code::connection_closed,
+              "Server '" + server + "' went away before answering: " + reason);
+  }
+}
+
+void Router::on_worker_message(const std::string& server, json::Document message) {
+  const auto c = jsonrpc::classify(message);
+  switch (c.kind) {
+    case jsonrpc::Kind::response: on_backend_response(server, message); return;
+    case jsonrpc::Kind::notification: on_backend_notification(server, message); return;
+    case jsonrpc::Kind::request: on_backend_request(server, message); return;
+    case jsonrpc::Kind::invalid:
+      log::warning(std::string("backend sent an invalid message (dropped): ") + c.reason, {server});
+      return;
+  }
+}
+
+void Router::on_backend_response(const std::string& server, json::Document& msg) {
+  const json::Value& id = msg["id"];
+  if (!id.IsUint64()) {
+    log::debug("response with an id we never sent (dropped): " + json::to_string(id), {server});
+    return;
+  }
+  auto call = calls_.take(id.GetUint64());
+  if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
+  if (!call->reply) return;                      // fire-and-forget (logging/setLevel)
+  json::Document client_id;
+  client_id.Parse(call->client_id.c_str());
+  msg["id"].CopyFrom(client_id, msg.GetAllocator());
+  deliver(call->reply, json::to_string(msg), true);
+}
+
+void Router::on_backend_notification(const std::string& server, json::Document& msg) {
+  const std::string_view method = *json::string_member(msg, "method");
+  if (method == "notifications/progress") {
+    json::Value* params = msg.HasMember("params") && msg["params"].IsObject() ? &msg["params"] : nullptr;
+    if (params == nullptr || !params->HasMember("progressToken") ||
+        !(*params)["progressToken"].IsUint64()) {
+      return;
+    }
+    PendingCall* call = calls_.find((*params)["progressToken"].GetUint64());
+    if (call == nullptr || call->server != server || call->client_progress_token.empty()) return;
+    json::Document token;
+    token.Parse(call->client_progress_token.c_str());
+    (*params)["progressToken"].CopyFrom(token, msg.GetAllocator());
+    deliver(call->reply, json::to_string(msg), false);
+    return;
+  }
+  if (method == "notifications/message" || method == "notifications/resources/updated") {
+    broadcast(json::to_string(msg));
+    return;
+  }
+  log::debug("backend notification not relayed: " + std::string(method), {server});
+}
+
+void Router::on_backend_request(const std::string& server, json::Document& msg) {
+  const std::string_view method = *json::string_member(msg, "method");
+  const std::string id = jsonrpc::id_text(msg);
+  if (method == "ping") {
+    pool_->send(server, jsonrpc::result_response(id, "{}"));
+    return;
+  }
+  // Server-to-client requests (sampling, elicitation, roots) are refused explicitly rather
+  // than left unanswered: the backend fails one call instead of hanging.
+  pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
+                                              "mcproxy does not relay " + std::string(method) +
+                                                  " to clients"));
+}
+
+}  // namespace mcp::supervisor

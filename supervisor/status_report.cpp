@@ -1,0 +1,51 @@
+// GET /status: what an operator (or a test) needs to see at a glance.
+#include <unistd.h>
+
+#include "build_config.hpp"
+#include "supervisor/router.hpp"
+
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+
+namespace mcp::supervisor {
+
+
+std::string Router::status_json() const {
+  json::Document d;
+  auto& a = d.GetAllocator();
+  d.SetObject();
+  d.AddMember("version", json::string_value(MCPROXY_VERSION, a), a);
+  d.AddMember("pid", static_cast<int>(::getpid()), a);
+  json::Value servers(rapidjson::kArrayType);
+  if (pool_) {
+    pool_->for_each([&](const WorkerSlot& slot) {
+      json::Value s(rapidjson::kObjectType);
+      const std::string& name = slot.config.name;
+      s.AddMember("name", json::string_value(name, a), a);
+      s.AddMember("state", json::string_value(to_string(slot.state), a), a);
+      // null, not -1, when there is no process: -1 reads as a pid to a careless script.
+      s.AddMember("workerPid", slot.worker_pid > 0 ? json::Value(slot.worker_pid) : json::Value(), a);
+      s.AddMember("backendPid", slot.backend_pid > 0 ? json::Value(slot.backend_pid) : json::Value(), a);
+      s.AddMember("restarts", slot.restarts, a);
+      s.AddMember("tools", static_cast<std::uint64_t>(catalog_.count(ListKind::tools, name)), a);
+      s.AddMember("prompts", static_cast<std::uint64_t>(catalog_.count(ListKind::prompts, name)), a);
+      s.AddMember("resources", static_cast<std::uint64_t>(catalog_.count(ListKind::resources, name)), a);
+      s.AddMember("resourceTemplates",
+                  static_cast<std::uint64_t>(catalog_.count(ListKind::resource_templates, name)), a);
+      s.AddMember("inFlight", static_cast<std::uint64_t>(calls_.count_server(name)), a);
+      s.AddMember("lastExit", json::string_value(slot.last_exit, a), a);
+      servers.PushBack(s, a);
+    });
+  }
+  d.AddMember("servers", servers, a);
+  json::Value sessions(rapidjson::kObjectType);
+  sessions.AddMember("total", static_cast<std::uint64_t>(sessions_.size()), a);
+  sessions.AddMember("sse", static_cast<std::uint64_t>(sessions_.count(FrontTransport::legacy_sse)), a);
+  sessions.AddMember("streamable",
+                     static_cast<std::uint64_t>(sessions_.count(FrontTransport::streamable_http)), a);
+  d.AddMember("sessions", sessions, a);
+  d.AddMember("inFlight", static_cast<std::uint64_t>(calls_.size()), a);
+  return json::to_string(d);
+}
+
+}  // namespace mcp::supervisor
