@@ -2,13 +2,13 @@
 // client numbers its requests from 0, so request ids collide across sessions; the
 // gateway must still route every answer to the request that asked for it.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
 import {
-  startGateway,
-  stopAndCheck,
+  sharedGateway,
+  itStopsCleanly,
   testServer,
   connectSse,
   connectStreamable,
@@ -21,13 +21,7 @@ const SESSIONS_PER_KIND = 4;
 const CALLS_PER_SESSION = 50;
 
 describe('concurrency: colliding request ids across sessions', { timeout: 180000 }, () => {
-  let gw;
-  before(async () => {
-    gw = await startGateway({ servers: { a: testServer('a'), b: testServer('b') } });
-  });
-  after(async () => {
-    await stopAndCheck(gw);
-  });
+  const gw = sharedGateway({ servers: { a: testServer('a'), b: testServer('b') } });
 
   it(`${2 * SESSIONS_PER_KIND} sessions x ${CALLS_PER_SESSION} concurrent calls each get their own answers`, async () => {
     const base = await gw.status();
@@ -112,4 +106,6 @@ describe('concurrency: colliding request ids across sessions', { timeout: 180000
     }
     gw.assertClean();
   });
+
+  itStopsCleanly(gw);
 });

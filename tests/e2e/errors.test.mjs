@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  startGateway,
-  stopAndCheck,
+  sharedGateway,
+  itStopsCleanly,
   testServer,
   connectSse,
   connectStreamable,
@@ -30,29 +30,28 @@ function headers(sessionId, extra = {}) {
 }
 
 describe('errors: HTTP/JSON-RPC error handling', { timeout: 120000 }, () => {
-  let gw;
-  let session;
+  const gw = sharedGateway({ servers: { a: testServer('a') } });
 
-  before(async () => {
-    gw = await startGateway({ servers: { a: testServer('a') } });
-    const init = await rawInitialize(gw.url, PV);
-    assert.ok(init.sessionId, 'initialize returns an Mcp-Session-Id header');
-    session = init.sessionId;
-    const n = await fetch(`${gw.url}/mcp`, {
-      method: 'POST',
-      headers: headers(session),
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-    assert.equal(n.status, 202);
-  });
+  // One raw session (initialize + notifications/initialized), created on first use.
+  let sessionP;
+  function getSession() {
+    sessionP ??= (async () => {
+      const init = await rawInitialize(gw.url, PV);
+      assert.ok(init.sessionId, 'initialize returns an Mcp-Session-Id header');
+      const n = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: headers(init.sessionId),
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
+      assert.equal(n.status, 202, 'notifications/initialized → 202');
+      return init.sessionId;
+    })();
+    return sessionP;
+  }
 
-  after(async () => {
-    await stopAndCheck(gw);
-  });
-
-  async function post(body, hdrs = headers(session)) {
-    const res = await fetch(`${gw.url}/mcp`, { method: 'POST', headers: hdrs, body });
-    return res;
+  async function post(body, hdrs) {
+    hdrs ??= headers(await getSession());
+    return fetch(`${gw.url}/mcp`, { method: 'POST', headers: hdrs, body });
   }
 
   it('GET /health → 200', async () => {
@@ -117,7 +116,7 @@ describe('errors: HTTP/JSON-RPC error handling', { timeout: 120000 }, () => {
 
   it('invalid MCP-Protocol-Version header → 400', async () => {
     const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
-      headers(session, { 'mcp-protocol-version': '1999-01-01' }));
+      headers(await getSession(), { 'mcp-protocol-version': '1999-01-01' }));
     assert.equal(res.status, 400);
     await res.arrayBuffer();
     gw.assertClean();
@@ -203,6 +202,8 @@ describe('errors: HTTP/JSON-RPC error handling', { timeout: 120000 }, () => {
     assert.equal(gw.exitInfo(), null);
     gw.assertClean();
   });
+
+  itStopsCleanly(gw);
 });
 
 describe('errors: command line', { timeout: 60000 }, () => {

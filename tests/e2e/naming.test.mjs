@@ -1,12 +1,14 @@
 // Exposed tool/prompt names: prefixes, rewriting of long/illegal names, allow/deny
 // filters and the toolNameMaxLength / separator settings.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  sharedGateway,
+  sharedClient,
+  itStopsCleanly,
   startGateway,
-  stopAndCheck,
   testServer,
   connectStreamable,
   connectSse,
@@ -42,21 +44,14 @@ async function expectUnknownTool(client, name) {
 }
 
 describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
-  let gw;
-  let client;
-  let names;
-
-  before(async () => {
-    gw = await startGateway({ servers: NAMING_SERVERS });
-    client = await connectStreamable(gw.url);
-    names = (await listAll(client, 'tools')).map((t) => t.name);
-  });
-  after(async () => {
-    await client?.close2();
-    await stopAndCheck(gw);
-  });
+  const gw = sharedGateway({ servers: NAMING_SERVERS });
+  const client = sharedClient(gw, 'streamable');
+  let namesP;
+  // The aggregated tool names, listed once on first use.
+  const toolNames = () => (namesP ??= listAll(client, 'tools').then((ts) => ts.map((t) => t.name)));
 
   it('every exposed tool and prompt name matches ^[a-zA-Z0-9_-]{1,64}$ and is unique', async () => {
+    const names = await toolNames();
     assert.ok(names.length > 0);
     for (const n of names) assert.match(n, TOOL_NAME_RE);
     assert.equal(new Set(names).size, names.length, 'unique');
@@ -67,6 +62,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('disabled server: not started, state "disabled", contributes nothing', async () => {
+    const names = await toolNames();
     const st = await gw.status();
     const off = st.servers.find((s) => s.name === 'off');
     assert.ok(off, 'disabled server appears in /status');
@@ -77,6 +73,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('--long-names: the 80-char name and dotted.name are rewritten, legal, and callable', async () => {
+    const names = await toolNames();
     const lnTools = names.filter((n) => n.startsWith('ln'));
     const plain = BASE_TOOLS.map((t) => `ln__${t}`);
     for (const p of plain) assert.ok(lnTools.includes(p), `${p} listed`);
@@ -95,6 +92,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('the rewriting is deterministic across gateway instances and transports', async () => {
+    const names = await toolNames();
     const gw2 = await startGateway({ servers: { ln: NAMING_SERVERS.ln } });
     try {
       const c2 = await connectSse(gw2.url);
@@ -113,6 +111,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('prefix "" exposes bare names; custom prefix "x" exposes x__<tool>', async () => {
+    const names = await toolNames();
     for (const t of BASE_TOOLS) {
       assert.ok(names.includes(t), `bare ${t} listed`);
       assert.ok(names.includes(`x__${t}`), `x__${t} listed`);
@@ -139,6 +138,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('tools.allow: only allowed tools are listed and callable', async () => {
+    const names = await toolNames();
     const al = names.filter((n) => n.startsWith('al__')).sort();
     assert.deepEqual(al, ['al__add', 'al__echo']);
     assert.equal(await callText(client, 'al__echo', { text: 'allowed' }), 'allowed');
@@ -150,6 +150,7 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
   });
 
   it('tools.deny: denied tools are neither listed nor callable (and are not executed)', async () => {
+    const names = await toolNames();
     const dn = names.filter((n) => n.startsWith('dn__'));
     for (const t of ['crash', 'spawn_child', 'whoami']) assert.ok(!dn.includes(`dn__${t}`), `dn__${t} hidden`);
     for (const t of ['echo', 'add', 'sleep']) assert.ok(dn.includes(`dn__${t}`), `dn__${t} listed`);
@@ -163,6 +164,8 @@ describe('naming: prefixes, rewriting and filters', { timeout: 120000 }, () => {
     assert.equal(after.restarts, before.restarts);
     gw.assertClean();
   });
+
+  itStopsCleanly(gw);
 });
 
 describe('naming: toolNameMaxLength and separator settings', { timeout: 120000 }, () => {

@@ -1,12 +1,12 @@
 // A backend that paginates its lists (7 items per page): the gateway must fetch every
 // page and expose the complete catalogue.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  startGateway,
-  stopAndCheck,
+  sharedGateway,
+  itStopsCleanly,
   testServer,
   connectStreamable,
   connectSse,
@@ -19,17 +19,11 @@ const N = 300;
 const BASE_TOOLS = ['echo', 'add', 'sleep', 'crash', 'large', 'log_stderr', 'fail', 'toggle_extra', 'whoami', 'env', 'cwd', 'spawn_child'];
 
 describe('paging: --tools 300 --page-size 7', { timeout: 120000 }, () => {
-  let gw;
-  before(async () => {
-    gw = await startGateway({
-      servers: {
-        p: testServer('p', ['--tools', String(N), '--page-size', '7']),
-        q: testServer('q', ['--page-size', '1']),
-      },
-    });
-  });
-  after(async () => {
-    await stopAndCheck(gw);
+  const gw = sharedGateway({
+    servers: {
+      p: testServer('p', ['--tools', String(N), '--page-size', '7']),
+      q: testServer('q', ['--page-size', '1']),
+    },
   });
 
   for (const kind of ['streamable', 'sse']) {
@@ -90,4 +84,6 @@ describe('paging: --tools 300 --page-size 7', { timeout: 120000 }, () => {
     }
     gw.assertClean();
   });
+
+  itStopsCleanly(gw);
 });

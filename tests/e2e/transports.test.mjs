@@ -2,15 +2,16 @@
 // server-everything, server-memory, server-filesystem); every MCP feature is
 // exercised through the official SDK client on BOTH HTTP transports.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 import {
-  startGateway,
-  stopAndCheck,
+  sharedGateway,
+  sharedClient,
+  itStopsCleanly,
   testServer,
   everythingServer,
   memoryServer,
@@ -27,19 +28,18 @@ import {
 const SERVERS = ['a', 'b', 'everything', 'memory', 'filesystem'];
 
 describe('transports: five backends behind one gateway', { timeout: 180000 }, () => {
-  let gw;
   let fsDir;
   let memDir;
   let cwdDir;
   const fileText = `hello from the e2e suite ${process.pid}\nsecond line\n`;
 
-  before(async () => {
+  const gw = sharedGateway(() => {
     fsDir = makeTempDir('fs');
     memDir = makeTempDir('mem');
     cwdDir = makeTempDir('cwd');
     fs.writeFileSync(path.join(fsDir, 'hello.txt'), fileText);
     fs.mkdirSync(path.join(fsDir, 'subdir'));
-    gw = await startGateway({
+    return {
       servers: {
         a: testServer('a', [], { env: { MCPROXY_E2E_VAR: 'value-for-a' }, cwd: cwdDir }),
         b: testServer('b'),
@@ -48,11 +48,10 @@ describe('transports: five backends behind one gateway', { timeout: 180000 }, ()
         filesystem: filesystemServer(fsDir),
       },
       readyTimeoutMs: 30000,
-    });
+    };
   });
 
-  after(async () => {
-    await stopAndCheck(gw);
+  after(() => {
     for (const d of [fsDir, memDir, cwdDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -85,13 +84,7 @@ describe('transports: five backends behind one gateway', { timeout: 180000 }, ()
 
   for (const kind of ['streamable', 'sse']) {
     describe(`over ${kind}`, () => {
-      let client;
-      before(async () => {
-        client = await connectors[kind](gw.url, { name: `e2e-${kind}` });
-      });
-      after(async () => {
-        await client?.close2();
-      });
+      const client = sharedClient(gw, kind, { name: `e2e-${kind}` });
 
       it('session is counted in /status', async () => {
         const st = await gw.status();
@@ -290,4 +283,6 @@ describe('transports: five backends behind one gateway', { timeout: 180000 }, ()
     }
     gw.assertClean();
   });
+
+  itStopsCleanly(gw);
 });

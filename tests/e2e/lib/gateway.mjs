@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { before, after, it } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -111,12 +112,23 @@ function requireFile(p, what) {
 
 /** Config entry for the project's own test server. */
 export function testServer(name, extraArgs = [], more = {}) {
-  requireFile(TEST_SERVER_BIN, 'mcp-test-server');
   return { command: TEST_SERVER_BIN, args: ['--name', name, ...extraArgs], ...more };
 }
 
 function pkgEntry(pkg) {
-  return requireFile(path.join(NODE_MODULES, '@modelcontextprotocol', pkg, 'dist', 'index.js'), `${pkg} entry`);
+  return path.join(NODE_MODULES, '@modelcontextprotocol', pkg, 'dist', 'index.js');
+}
+
+// Existence of the binaries/entries this suite provides is checked when a gateway is
+// started (inside a test or hook), not when a config is declared, so that a missing
+// build shows up as failing tests rather than as a file that ran no test.
+function checkServerFiles(servers) {
+  for (const [name, s] of Object.entries(servers || {})) {
+    if (s?.command === TEST_SERVER_BIN) requireFile(TEST_SERVER_BIN, `mcp-test-server (server ${name})`);
+    if (s?.command === process.execPath && String(s.args?.[0]).startsWith(NODE_MODULES)) {
+      requireFile(s.args[0], `npm package entry (server ${name})`);
+    }
+  }
 }
 
 /** @modelcontextprotocol/server-everything in stdio mode (first CLI arg selects the transport). */
@@ -234,6 +246,7 @@ function tail(text, n = 60) {
  * @param {string} [opts.configText] raw config file contents
  * @param {string[]} [opts.extraArgs]
  * @param {boolean} [opts.waitReady=true] wait until every enabled server is ready
+ * @param {string[]} [opts.readyServers] wait for these servers only (default: all enabled)
  * @param {number} [opts.readyTimeoutMs=20000]
  */
 export async function startGateway({
@@ -242,11 +255,13 @@ export async function startGateway({
   configText,
   extraArgs = [],
   waitReady = true,
+  readyServers,
   readyTimeoutMs = 20000,
   listenTimeoutMs = 10000,
   env = {},
 } = {}) {
   requireFile(MCPROXY_BIN, 'mcproxy binary');
+  if (configText === undefined) checkServerFiles(servers);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcproxy-e2e-gw-'));
   const configPath = path.join(dir, 'config.json');
   if (configText === undefined) {
@@ -368,13 +383,15 @@ export async function startGateway({
 
   // 2. Wait until every configured, non-disabled server is ready.
   if (waitReady) {
-    let expected;
-    try {
-      expected = Object.entries(JSON.parse(configText).mcpServers || {})
-        .filter(([, v]) => !v?.disabled)
-        .map(([k]) => k);
-    } catch {
-      expected = null;
+    let expected = readyServers ?? null;
+    if (!expected) {
+      try {
+        expected = Object.entries(JSON.parse(configText).mcpServers || {})
+          .filter(([, v]) => !v?.disabled)
+          .map(([k]) => k);
+      } catch {
+        expected = null; // unparsable config text: wait for whatever /status lists
+      }
     }
     try {
       await gw.waitForStatus((st) => {
@@ -422,6 +439,69 @@ export async function stopAndCheck(gw) {
   const r = await stopGateway(gw);
   assert.equal(r.code, 0, `gateway exit code after SIGTERM (signal=${r.signal}); stderr tail:\n${tail(gw.stderr())}`);
   assertCleanStderr(gw.stderr());
+}
+
+// ---------------------------------------------------------------------------
+// Suite-level sharing that turns set-up failures into test failures
+// ---------------------------------------------------------------------------
+//
+// node:test reports a failing before() hook as "cancelled" subtests (the TAP summary
+// then says "# fail 0"), and a failing after() hook not at all in the counts. So the
+// shared gateway is started in before() but a set-up error is re-thrown by every test
+// that touches it, and the SIGTERM/exit-code/stderr check is a test of its own.
+
+function lazyProxy(state, what) {
+  return new Proxy({}, {
+    get(_, prop) {
+      if (state.err) throw state.err;
+      if (!state.value) throw new Error(`${what} is not available (set-up did not run)`);
+      const v = state.value[prop];
+      return typeof v === 'function' ? v.bind(state.value) : v;
+    },
+  });
+}
+
+/**
+ * Registers before/after hooks in the current describe() that start one gateway
+ * for the suite. `opts` is startGateway's options or a (possibly async) function
+ * returning them. Returns a proxy for the gateway object.
+ */
+export function sharedGateway(opts) {
+  const state = { value: null, err: null };
+  before(async () => {
+    try {
+      state.value = await startGateway(typeof opts === 'function' ? await opts() : opts);
+    } catch (e) {
+      state.err = e;
+    }
+  });
+  after(async () => {
+    if (state.value && !state.value.exitInfo()) await state.value.kill();
+  });
+  return lazyProxy(state, 'the shared gateway');
+}
+
+/** Registers the suite's final test: SIGTERM → exit 0 within 5 s, clean stderr. */
+export function itStopsCleanly(gw) {
+  it('SIGTERM: gateway exits 0 within 5 s with a clean stderr', async () => {
+    await stopAndCheck(gw);
+  });
+}
+
+/** A client connected in before() (errors re-thrown by the tests), closed in after(). */
+export function sharedClient(gw, kind, opts = {}) {
+  const state = { value: null, err: null };
+  before(async () => {
+    try {
+      state.value = await connectors[kind](gw.url, opts);
+    } catch (e) {
+      state.err = e;
+    }
+  });
+  after(async () => {
+    if (state.value) await state.value.close2().catch(() => {});
+  });
+  return lazyProxy(state, `the ${kind} client`);
 }
 
 // ---------------------------------------------------------------------------
