@@ -1,9 +1,14 @@
 #include "common/log.hpp"
 
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -15,6 +20,7 @@ namespace {
 std::atomic<int> g_min_level{static_cast<int>(Level::info)};
 std::mutex g_write_mutex;
 std::string g_program = "mcproxy";
+std::atomic<Sink> g_sink{Sink::stderr_text};
 
 const char* level_name(Level l) {
   switch (l) {
@@ -29,6 +35,20 @@ const char* level_name(Level l) {
 }
 
 }  // namespace
+
+void set_sink(Sink s) { g_sink = s; }
+Sink sink() { return g_sink.load(); }
+
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  return dev == static_cast<unsigned long long>(st.st_dev) &&
+         ino == static_cast<unsigned long long>(st.st_ino);
+}
 
 void set_min_level(Level level) { g_min_level = static_cast<int>(level); }
 Level min_level() { return static_cast<Level>(g_min_level.load()); }
@@ -45,8 +65,38 @@ std::optional<Level> parse_level(std::string_view text) {
   return std::nullopt;
 }
 
+void write_journal(Level level, const Context& ctx, std::string_view message) {
+  const std::string msg = "MESSAGE=" + std::string(message);
+  const std::string priority = "PRIORITY=" + std::to_string(static_cast<int>(level));
+  const std::string ident = "SYSLOG_IDENTIFIER=" + g_program;
+  std::string server, session;
+  iovec iov[5];
+  int n = 0;
+  auto add = [&](const std::string& s) {
+    iov[n].iov_base = const_cast<char*>(s.data());
+    iov[n].iov_len = s.size();
+    ++n;
+  };
+  add(msg);
+  add(priority);
+  add(ident);
+  if (!ctx.server.empty()) {
+    server = "MCP_SERVER=" + std::string(ctx.server);
+    add(server);
+  }
+  if (!ctx.session.empty()) {
+    session = "MCP_SESSION=" + std::string(ctx.session);
+    add(session);
+  }
+  sd_journal_sendv(iov, n);
+}
+
 void write(Level level, const Context& ctx, std::string_view message) {
   if (!enabled(level)) return;
+  if (g_sink.load() == Sink::journal) {
+    write_journal(level, ctx, message);
+    return;
+  }
   timeval tv{};
   gettimeofday(&tv, nullptr);
   tm local{};

@@ -1,5 +1,6 @@
-// Logging for both programs. One line per event, to stderr in human-readable form.
-// Lines carry the server (and session) they concern, so that a reader can follow one backend.
+// Logging for both programs. One line per event, either to stderr in human-readable form or
+// to the systemd journal with structured fields (PRIORITY=, MCP_SERVER=, MCP_SESSION=), so
+// that `journalctl -u mcp-gateway MCP_SERVER=fs` shows one backend's story.
 // Thread-safe: HTTP threads and the event loop both log.
 #pragma once
 
@@ -18,6 +19,13 @@ struct Context {
   std::string_view server;   // MCP server name, if the line concerns one
   std::string_view session;  // client session id, if the line concerns one
 };
+
+enum class Sink { stderr_text, journal };
+void set_sink(Sink sink);
+Sink sink();
+// True when stderr is connected to the journal (systemd sets JOURNAL_STREAM to its
+// device:inode), i.e. when a service unit did not redirect it.
+bool stderr_is_journal();
 
 void set_min_level(Level level);
 Level min_level();

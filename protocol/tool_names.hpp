@@ -20,6 +20,7 @@ namespace mcp {
 struct NamingRules {
   std::string separator = "__";
   std::size_t max_length = 64;
+  bool operator==(const NamingRules&) const = default;
 };
 
 // Smallest max_length we accept: room for a few characters plus "_" and the hash.

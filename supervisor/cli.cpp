@@ -20,6 +20,8 @@ const char* usage_text =
     "                       default: /etc/mcproxy/mcp-servers.json\n"
     "  --listen HOST:PORT   where to serve; default: the config's mcproxy.listen, else 127.0.0.1:12009\n"
     "  --log                human-readable log lines on stderr\n"
+    "  --journal            structured entries in the systemd journal (the default when\n"
+    "                       stderr is the journal, i.e. under systemd)\n"
     "  --log-level LEVEL    debug, info, notice, warning, error (default: info)\n"
     "\n"
     "Endpoints: GET /sse + POST /messages, POST/GET/DELETE /mcp, GET /health, GET /status\n";
@@ -61,6 +63,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
     if (a == "--version" || a == "-V") return PrintCommand{std::string("mcproxy ") + MCPROXY_VERSION + "\n"};
     if (a == "--log") {
       run.log_to_stderr = true;
+    } else if (a == "--journal") {
+      run.log_to_journal = true;
     } else if (a == "--config" || a == "-c") {
       auto v = value("--config");
       if (!v) return UsageError{"--config needs a PATH"};

@@ -4,13 +4,19 @@
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <future>
+#include <thread>
 
 #include "build_config.hpp"
+#include "common/config_diff.hpp"
 #include "common/log.hpp"
+#include "supervisor/config_watcher.hpp"
 #include "supervisor/http_front.hpp"
 #include "supervisor/router.hpp"
+#include "supervisor/systemd_notifier.hpp"
 #include "supervisor/worker_pool.hpp"
 
 namespace mcp::supervisor {
@@ -21,6 +27,10 @@ namespace {
 // (and our users) expect.
 constexpr auto worker_shutdown_deadline = std::chrono::milliseconds(3000);
 constexpr auto shutdown_deadline = std::chrono::milliseconds(4000);
+// READY=1 waits for the first catalog, but never longer than this: one slow backend must not
+// keep `systemctl start` hanging.
+constexpr auto startup_ready_deadline = std::chrono::seconds(20);
+constexpr auto config_debounce = std::chrono::milliseconds(30);
 
 const char* level_name(log::Level l) {
   switch (l) {
@@ -34,6 +44,223 @@ const char* level_name(log::Level l) {
   return "info";
 }
 
+class Gateway {
+ public:
+  Gateway(const RunCommand& command, Config config, ListenAddress listen, std::string worker_path)
+      : command_(command),
+        config_(std::move(config)),
+        listen_(std::move(listen)),
+        router_(io_, router_settings(config_)),
+        pool_(io_, std::move(worker_path), level_name(log::min_level()),
+              log::sink() == log::Sink::journal, router_, config_.gateway.max_message_bytes),
+        front_(io_, router_, front_options(config_, listen_)),
+        watcher_(io_, command.config_path, config_debounce, [this] { reload("file change"); }),
+        stop_signals_(io_, SIGTERM, SIGINT),
+        hup_(io_, SIGHUP),
+        test_stall_(io_),
+        status_timer_(io_),
+        stop_deadline_(io_) {
+    router_.set_pool(&pool_);
+  }
+
+  int run() {
+    std::string error;
+    if (!front_.bind(error)) {
+      log::critical(error);
+      return 71;
+    }
+    router_.set_servers(config_.servers);
+    for (const auto& server : config_.servers) pool_.add(server);
+    front_.start();
+    log::notice("listening on http://" + listen_.host + ":" + std::to_string(front_.port()) +
+                " (SSE at /sse, Streamable HTTP at /mcp) with " +
+                std::to_string(config_.servers.size()) + " server(s) from " + config_.path);
+    if (!watcher_.start(error)) log::warning(error + "; config edits need SIGHUP");
+    started_at_ = std::chrono::steady_clock::now();
+    wait_for_signals();
+    tick_status();
+    notifier_.start_watchdog([this](std::chrono::milliseconds budget) { return self_check(budget); });
+
+    io_.run();
+    front_.stop();
+    log::notice(stopping_ ? "stopped" : "event loop ended");
+    return 0;
+  }
+
+ private:
+  static RouterSettings router_settings(const Config& c) {
+    RouterSettings s;
+    s.naming = c.gateway.naming;
+    return s;
+  }
+  static FrontOptions front_options(const Config& c, const ListenAddress& l) {
+    FrontOptions o;
+    o.host = l.host;
+    o.port = l.port;
+    o.max_body_bytes = c.gateway.max_message_bytes;
+    return o;
+  }
+
+  void wait_for_signals() {
+    stop_signals_.async_wait([this](std::error_code ec, int sig) {
+      if (!ec) shutdown(sig);
+    });
+    wait_for_signals_hup();
+    if (std::getenv("MCPROXY_TEST_HOOKS") != nullptr) arm_test_stall();
+  }
+  void wait_for_signals_hup() {
+    hup_.async_wait([this](std::error_code ec, int) {
+      if (ec) return;
+      reload("SIGHUP");
+      if (!stopping_) wait_for_signals_hup();
+    });
+  }
+
+  // Test-only: SIGUSR2 blocks the event loop, to prove that the watchdog stops pinging.
+  void arm_test_stall() {
+    test_stall_.add(SIGUSR2);
+    test_stall_.async_wait([this](std::error_code ec, int) {
+      if (ec) return;
+      const char* ms = std::getenv("MCPROXY_TEST_STALL_MS");
+      const auto stall = std::chrono::milliseconds(ms ? std::atoi(ms) : 30000);
+      log::warning("test hook: stalling the event loop for " + std::to_string(stall.count()) + " ms");
+      std::this_thread::sleep_for(stall);
+      arm_test_stall();
+    });
+  }
+
+  void reload(const char* trigger) {
+    if (stopping_) return;
+    // systemd 252 may return from `systemctl reload` before we saw SIGHUP; saying RELOADING
+    // at once keeps the window small (shared/systemd-testing, "A reload race").
+    notifier_.reloading();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto loaded = load_config_file(command_.config_path);
+    if (auto* err = std::get_if<ConfigError>(&loaded)) {
+      log::error("reload (" + std::string(trigger) + ") rejected, the running config keeps serving: " +
+                 err->message);
+      notifier_.ready();
+      return;
+    }
+    Config next = std::move(std::get<Config>(loaded));
+    for (const auto& w : next.warnings) log::warning(w);
+    const ConfigDiff diff = diff_configs(config_, next);
+    if (diff.listen_changed) {
+      log::warning("mcproxy.listen changed; the new address takes effect at the next restart");
+    }
+    apply(diff, next);
+    config_ = std::move(next);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    log::notice("reloaded (" + std::string(trigger) + ") in " + std::to_string(us.count()) +
+                " us: " + diff.summary());
+    notifier_.ready();
+    tick_status_once();
+  }
+
+  void apply(const ConfigDiff& diff, const Config& next) {
+    if (diff.gateway_changed) router_.set_naming(next.gateway.naming);
+    // The catalog first: removed servers' entries leave, retuned ones are renamed or
+    // refiltered, and clients hear list_changed once.
+    router_.set_servers(next.servers);
+    auto idle = [this](std::string name) {
+      return [this, name] { return router_.in_flight(name) == 0; };
+    };
+    for (const auto& name : diff.removed) pool_.retire(name, idle(name));
+    for (const auto& name : diff.restarted) pool_.replace(*next.find(name), idle(name));
+    for (const auto& name : diff.retuned) pool_.retune(*next.find(name));
+    for (const auto& name : diff.added) pool_.add(*next.find(name));
+  }
+
+  void shutdown(int sig) {
+    stopping_ = true;
+    log::notice(std::string("received SIG") + sigabbrev_np(sig) + ", shutting down");
+    notifier_.stopping();
+    hup_.cancel();
+    test_stall_.cancel();
+    status_timer_.cancel();
+    router_.shutdown();
+    pool_.stop_all(worker_shutdown_deadline, [this] { io_.stop(); });
+    stop_deadline_.expires_after(shutdown_deadline);
+    stop_deadline_.async_wait([this](std::error_code e) {
+      if (e) return;
+      log::error("workers still running at the shutdown deadline; exiting anyway");
+      io_.stop();
+    });
+  }
+
+  std::string status_text(std::size_t* enabled_out, std::size_t* settled_out) const {
+    std::size_t enabled = 0, ready = 0, settled = 0;
+    pool_.for_each([&](const WorkerSlot& s) {
+      if (s.state == WorkerState::disabled) return;
+      ++enabled;
+      ready += s.state == WorkerState::ready;
+      settled += s.state == WorkerState::ready || s.state == WorkerState::failed;
+    });
+    if (enabled_out) *enabled_out = enabled;
+    if (settled_out) *settled_out = settled;
+    return std::to_string(ready) + "/" + std::to_string(enabled) + " servers ready, " +
+           std::to_string(router_.session_count()) + " session(s)";
+  }
+
+  void tick_status_once() {
+    std::size_t enabled = 0, settled = 0;
+    const std::string text = status_text(&enabled, &settled);
+    notifier_.status(text);
+    if (!ready_sent_ && (settled == enabled ||
+                         std::chrono::steady_clock::now() - started_at_ > startup_ready_deadline)) {
+      ready_sent_ = true;
+      log::notice("ready: " + text);
+      notifier_.ready();
+    }
+  }
+
+  void tick_status() {
+    tick_status_once();
+    // Fast until READY, then once a second for STATUS=.
+    status_timer_.expires_after(ready_sent_ ? std::chrono::milliseconds(1000)
+                                            : std::chrono::milliseconds(20));
+    status_timer_.async_wait([this](std::error_code ec) {
+      if (!ec) tick_status();
+    });
+  }
+
+  // Runs on the watchdog thread.
+  bool self_check(std::chrono::milliseconds budget) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    asio::post(io_, [done] { done->set_value(); });
+    if (f.wait_for(budget) != std::future_status::ready) return false;
+    std::string host = listen_.host;
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    httplib::Client client(host, front_.port());
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(budget).count();
+    const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(budget).count() % 1000000;
+    client.set_connection_timeout(secs, usecs);
+    client.set_read_timeout(secs, usecs);
+    auto res = client.Get("/health");
+    return res && res->status == 200;
+  }
+
+  RunCommand command_;
+  Config config_;
+  ListenAddress listen_;
+  asio::io_context io_{1};
+  SystemdNotifier notifier_;
+  Router router_;
+  WorkerPool pool_;
+  HttpFront front_;
+  ConfigWatcher watcher_;
+  asio::signal_set stop_signals_;
+  asio::signal_set hup_;
+  asio::signal_set test_stall_;
+  asio::steady_timer status_timer_;
+  asio::steady_timer stop_deadline_;
+  std::chrono::steady_clock::time_point started_at_;
+  bool ready_sent_ = false;
+  bool stopping_ = false;
+};
+
 }  // namespace
 
 int run_gateway(const RunCommand& command, Config config) {
@@ -46,70 +273,14 @@ int run_gateway(const RunCommand& command, Config config) {
     log::critical("invalid listen address '" + listen_text + "' (expected HOST:PORT)");
     return 78;
   }
-  const std::string worker_path = locate_worker_binary();
+  std::string worker_path = locate_worker_binary();
   if (worker_path.empty()) {
     log::critical("cannot find mcproxy-worker next to mcproxy or in " MCPROXY_LIBEXECDIR
                   "; set MCPROXY_WORKER to its path");
     return 69;
   }
-
-  asio::io_context io(1);
-  RouterSettings router_settings;
-  router_settings.naming = config.gateway.naming;
-  Router router(io, router_settings);
-  WorkerPool pool(io, worker_path, level_name(log::min_level()), router,
-                  config.gateway.max_message_bytes);
-  router.set_pool(&pool);
-
-  FrontOptions front_options;
-  front_options.host = listen->host;
-  front_options.port = listen->port;
-  front_options.max_body_bytes = config.gateway.max_message_bytes;
-  HttpFront front(io, router, front_options);
-  std::string bind_error;
-  if (!front.bind(bind_error)) {
-    log::critical(bind_error);
-    return 71;
-  }
-
-  router.set_servers(config.servers);
-  for (const auto& server : config.servers) pool.add(server);
-  front.start();
-  log::notice("listening on http://" + listen->host + ":" + std::to_string(front.port()) +
-              " (SSE at /sse, Streamable HTTP at /mcp) with " +
-              std::to_string(config.servers.size()) + " server(s) from " + config.path);
-
-  bool stopping = false;
-  asio::steady_timer stop_deadline(io);
-  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
-  asio::signal_set hup(io, SIGHUP);
-  std::function<void()> wait_hup = [&] {
-    hup.async_wait([&](std::error_code ec, int) {
-      if (ec) return;
-      log::warning("SIGHUP received: reloading is not implemented yet; restart to apply changes");
-      wait_hup();
-    });
-  };
-  wait_hup();
-  stop_signals.async_wait([&](std::error_code ec, int sig) {
-    if (ec) return;
-    stopping = true;
-    log::notice(std::string("received SIG") + sigabbrev_np(sig) + ", shutting down");
-    hup.cancel();
-    router.shutdown();
-    pool.stop_all(worker_shutdown_deadline, [&] { io.stop(); });
-    stop_deadline.expires_after(shutdown_deadline);
-    stop_deadline.async_wait([&](std::error_code e) {
-      if (e) return;
-      log::error("workers still running at the shutdown deadline; exiting anyway");
-      io.stop();
-    });
-  });
-
-  io.run();
-  front.stop();
-  log::notice(stopping ? "stopped" : "event loop ended");
-  return 0;
+  Gateway gateway(command, std::move(config), *listen, std::move(worker_path));
+  return gateway.run();
 }
 
 }  // namespace mcp::supervisor

@@ -1,4 +1,6 @@
-// Wires the supervisor's parts together on one event loop and runs until a signal stops it.
+// The supervisor's parts on one event loop: router, worker pool, HTTP front, config watcher,
+// systemd notifications. Runs until SIGTERM or SIGINT; SIGHUP and edits of the config file
+// reload it.
 #pragma once
 
 #include "common/config.hpp"

@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   }
   const auto& run = std::get<mcp::supervisor::RunCommand>(command);
   mcp::log::set_min_level(run.log_level);
+  if (run.log_to_journal || (!run.log_to_stderr && mcp::log::stderr_is_journal())) {
+    mcp::log::set_sink(mcp::log::Sink::journal);
+  }
   auto loaded = mcp::load_config_file(run.config_path);
   if (auto* err = std::get_if<mcp::ConfigError>(&loaded)) {
     mcp::log::critical("cannot start: " + err->message);

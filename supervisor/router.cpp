@@ -35,7 +35,9 @@ void Router::set_servers(const std::vector<ServerConfig>& servers) {
   configs_.clear();
   for (const auto& s : servers) configs_[s.name] = s;
   for (auto it = servers_.begin(); it != servers_.end();) {
-    it = configs_.count(it->first) ? std::next(it) : servers_.erase(it);
+    auto cfg = configs_.find(it->first);
+    const bool keep = cfg != configs_.end() && !cfg->second.disabled;
+    it = keep ? std::next(it) : servers_.erase(it);
   }
   for (auto& [name, state] : servers_) {
     state.lists.prefix = configs_[name].effective_prefix();

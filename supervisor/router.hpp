@@ -52,6 +52,11 @@ class Router : public WorkerEvents {
   void shutdown();
 
   std::size_t session_count() const { return sessions_.size(); }
+  std::size_t in_flight(const std::string& server) const { return calls_.count_server(server); }
+  void set_naming(const NamingRules& naming) {
+    settings_.naming = naming;
+    rebuild_catalog();
+  }
   bool has_session(const std::string& id, FrontTransport transport) {
     const Session* s = sessions_.find(id);
     return s != nullptr && s->transport == transport;

@@ -23,6 +23,9 @@ namespace mcp::supervisor {
 namespace {
 
 constexpr auto worker_stop_grace = std::chrono::milliseconds(4000);
+// How long a retired server's calls in flight may take before its worker is stopped anyway.
+constexpr auto drain_deadline = std::chrono::milliseconds(10000);
+constexpr auto drain_poll = std::chrono::milliseconds(20);
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
@@ -105,10 +108,11 @@ std::string locate_worker_binary() {
 }
 
 WorkerPool::WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level,
-                       WorkerEvents& events, std::size_t max_message_bytes)
+                       bool journal, WorkerEvents& events, std::size_t max_message_bytes)
     : io_(io),
       worker_path_(std::move(worker_path)),
       log_level_(std::move(log_level)),
+      journal_(journal),
       events_(events),
       max_message_bytes_(max_message_bytes),
       child_signal_(io, SIGCHLD) {
@@ -131,16 +135,74 @@ void WorkerPool::add(const ServerConfig& config) {
   slot->config = config;
   WorkerSlot& s = *slot;
   slots_[config.name] = std::move(slot);
-  if (config.disabled) {
-    transition(s, WorkerState::disabled, "disabled in the config");
+  start_fresh(s);
+}
+
+void WorkerPool::start_fresh(WorkerSlot& slot) {
+  slot.backoff = BackoffPolicy();
+  if (slot.config.disabled) {
+    transition(slot, WorkerState::disabled, "disabled in the config");
     return;
   }
-  if (config.transport != BackendTransport::stdio) {
-    transition(s, WorkerState::failed, "remote backends (\"url\") are not supported yet");
-    s.last_exit = "remote backends are not supported yet";
+  if (slot.config.transport != BackendTransport::stdio) {
+    slot.last_exit = "remote backends (\"url\") are not supported yet";
+    transition(slot, WorkerState::failed, slot.last_exit);
     return;
   }
-  spawn(s);
+  spawn(slot);
+}
+
+void WorkerPool::retire(const std::string& name, std::function<bool()> idle) {
+  auto it = slots_.find(name);
+  if (it == slots_.end()) return;
+  WorkerSlot& slot = *it->second;
+  slot.next_config.reset();
+  slot.remove_when_stopped = true;
+  if (slot.worker_pid <= 0) {
+    slot.restart_timer.cancel();
+    slots_.erase(it);
+    return;
+  }
+  drain(slot, std::move(idle), std::chrono::steady_clock::now() + drain_deadline);
+}
+
+void WorkerPool::replace(const ServerConfig& config, std::function<bool()> idle) {
+  auto it = slots_.find(config.name);
+  if (it == slots_.end()) {
+    add(config);
+    return;
+  }
+  WorkerSlot& slot = *it->second;
+  slot.remove_when_stopped = false;
+  if (slot.worker_pid <= 0) {
+    slot.restart_timer.cancel();
+    slot.config = config;
+    start_fresh(slot);
+    return;
+  }
+  slot.next_config = config;
+  drain(slot, std::move(idle), std::chrono::steady_clock::now() + drain_deadline);
+}
+
+void WorkerPool::retune(const ServerConfig& config) {
+  auto it = slots_.find(config.name);
+  if (it != slots_.end()) it->second->config = config;
+}
+
+void WorkerPool::drain(WorkerSlot& slot, std::function<bool()> idle,
+                       std::chrono::steady_clock::time_point deadline) {
+  if (slot.state != WorkerState::draining) {
+    transition(slot, WorkerState::draining, "refusing new calls, finishing the ones in flight");
+  }
+  if (idle() || std::chrono::steady_clock::now() >= deadline) {
+    request_stop(slot, worker_stop_grace);
+    return;
+  }
+  slot.restart_timer.expires_after(drain_poll);
+  WorkerSlot* s = &slot;
+  slot.restart_timer.async_wait([this, s, idle = std::move(idle), deadline](std::error_code ec) {
+    if (!ec) drain(*s, idle, deadline);
+  });
 }
 
 void WorkerPool::spawn(WorkerSlot& slot) {
@@ -160,6 +222,7 @@ void WorkerPool::spawn(WorkerSlot& slot) {
 
   std::vector<std::string> arg_storage = {"mcproxy-worker", "--server", name, "--log-level",
                                           log_level_};
+  if (journal_) arg_storage.push_back("--journal");
   std::vector<char*> argv;
   for (auto& a : arg_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -296,6 +359,12 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
 
   if (slot.state == WorkerState::draining || stopping_all_) {
     transition(slot, WorkerState::stopped, slot.last_exit);
+    if (!stopping_all_ && slot.next_config) {
+      slot.config = *slot.next_config;
+      slot.next_config.reset();
+      start_fresh(slot);
+      return;
+    }
     if (slot.remove_when_stopped) slots_.erase(name);
     check_all_stopped();
     return;
@@ -322,7 +391,9 @@ void WorkerPool::request_stop(WorkerSlot& slot, std::chrono::milliseconds grace)
     transition(slot, WorkerState::stopped, "");
     return;
   }
-  transition(slot, WorkerState::draining, "stopping worker pid " + std::to_string(slot.worker_pid));
+  if (slot.state != WorkerState::draining) {
+    transition(slot, WorkerState::draining, "stopping worker pid " + std::to_string(slot.worker_pid));
+  }
   if (slot.channel && slot.channel->is_open()) {
     slot.channel->send(jsonrpc::notification(channel::method::shutdown));
   } else {
@@ -339,21 +410,10 @@ void WorkerPool::request_stop(WorkerSlot& slot, std::chrono::milliseconds grace)
   });
 }
 
-void WorkerPool::remove(const std::string& name) {
-  auto it = slots_.find(name);
-  if (it == slots_.end()) return;
-  WorkerSlot& slot = *it->second;
-  if (slot.worker_pid <= 0) {
-    slots_.erase(it);
-    return;
-  }
-  slot.remove_when_stopped = true;
-  request_stop(slot, worker_stop_grace);
-}
-
 bool WorkerPool::send(const std::string& name, std::string_view frame) {
   auto it = slots_.find(name);
-  if (it == slots_.end() || it->second->state != WorkerState::ready || !it->second->channel) {
+  if (it == slots_.end() || it->second->state != WorkerState::ready || !it->second->channel ||
+      !it->second->channel->is_open()) {
     return false;
   }
   it->second->channel->send(frame);

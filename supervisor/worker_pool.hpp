@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/config.hpp"
@@ -51,17 +52,24 @@ struct WorkerSlot {
   std::string exiting_reason;  // what the worker said just before it exited
   bool down_reported = false;  // on_worker_down sent for this incarnation
   bool remove_when_stopped = false;
+  std::optional<ServerConfig> next_config;  // start with this once the current worker is gone
 };
 
 class WorkerPool {
  public:
-  WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level,
+  WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level, bool journal,
              WorkerEvents& events, std::size_t max_message_bytes);
 
   // Adds a server and starts its worker (or records it as disabled).
   void add(const ServerConfig& config);
-  // Stops a server's worker and forgets the server once it is gone.
-  void remove(const std::string& name);
+  // Reload: the server is gone from the config. Its worker is drained (no new calls; idle()
+  // says when the calls in flight are done, or drain_deadline passes), stopped and forgotten.
+  void retire(const std::string& name, std::function<bool()> idle);
+  // Reload: a process-shaping field changed. Drained like retire, then started again with the
+  // new config.
+  void replace(const ServerConfig& config, std::function<bool()> idle);
+  // Reload: only presentation or call timeouts changed; the worker is kept.
+  void retune(const ServerConfig& config);
   // Sends a frame to a ready worker; false if the server is not ready.
   bool send(const std::string& name, std::string_view frame);
   const WorkerSlot* slot(const std::string& name) const;
@@ -83,12 +91,16 @@ class WorkerPool {
   void watch_children();
   void on_reaped(WorkerSlot& slot, int status);
   void request_stop(WorkerSlot& slot, std::chrono::milliseconds grace);
+  void drain(WorkerSlot& slot, std::function<bool()> idle,
+             std::chrono::steady_clock::time_point deadline);
+  void start_fresh(WorkerSlot& slot);
   void transition(WorkerSlot& slot, WorkerState to, const std::string& why);
   void check_all_stopped();
 
   asio::io_context& io_;
   std::string worker_path_;
   std::string log_level_;
+  bool journal_;
   WorkerEvents& events_;
   std::size_t max_message_bytes_;
   asio::signal_set child_signal_;

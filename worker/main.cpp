@@ -13,9 +13,12 @@
 
 int main(int argc, char** argv) {
   mcp::log::set_program("mcproxy-worker");
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string_view(argv[i]) == "--log-level") {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg(argv[i]);
+    if (arg == "--log-level" && i + 1 < argc) {
       if (auto level = mcp::log::parse_level(argv[i + 1])) mcp::log::set_min_level(*level);
+    } else if (arg == "--journal") {
+      mcp::log::set_sink(mcp::log::Sink::journal);
     }
   }
   // A worker outliving a SIGKILLed supervisor would keep its backend forever; the channel's

@@ -1,0 +1,55 @@
+#include "common/config_diff.hpp"
+
+namespace mcp {
+
+bool needs_restart(const ServerConfig& a, const ServerConfig& b) {
+  return a.transport != b.transport || a.command != b.command || a.args != b.args ||
+         a.env != b.env || a.cwd != b.cwd || a.url != b.url || a.headers != b.headers ||
+         a.disabled != b.disabled || a.init_timeout_ms != b.init_timeout_ms ||
+         a.memory_limit_mb != b.memory_limit_mb;
+}
+
+ConfigDiff diff_configs(const Config& before, const Config& after) {
+  ConfigDiff d;
+  for (const auto& s : after.servers) {
+    const ServerConfig* old = before.find(s.name);
+    if (old == nullptr) {
+      d.added.push_back(s.name);
+    } else if (needs_restart(*old, s)) {
+      d.restarted.push_back(s.name);
+    } else if (!(*old == s)) {
+      d.retuned.push_back(s.name);
+    } else {
+      d.unchanged.push_back(s.name);
+    }
+  }
+  for (const auto& s : before.servers) {
+    if (after.find(s.name) == nullptr) d.removed.push_back(s.name);
+  }
+  d.listen_changed = before.gateway.listen != after.gateway.listen;
+  GatewaySettings a = before.gateway, b = after.gateway;
+  a.listen.clear();
+  b.listen.clear();
+  d.gateway_changed = !(a == b);
+  return d;
+}
+
+std::string ConfigDiff::summary() const {
+  std::string out;
+  auto part = [&](const char* label, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    if (!out.empty()) out += "; ";
+    out += label;
+    out += ": ";
+    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  };
+  part("added", added);
+  part("removed", removed);
+  part("restarted", restarted);
+  part("retuned", retuned);
+  if (gateway_changed) out += std::string(out.empty() ? "" : "; ") + "gateway settings changed";
+  if (out.empty()) out = "no changes";
+  return out;
+}
+
+}  // namespace mcp

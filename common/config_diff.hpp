@@ -1,0 +1,38 @@
+// What a reload changes. Pure: compares two validated configs.
+//
+// A server whose process-shaping fields changed (command, args, env, cwd, url, transport,
+// headers, limits, disabled) must be restarted; one where only how it is presented changed
+// (prefix, tool filter, call timeout) keeps its worker and backend, and only its catalog
+// entries move. Unchanged servers are not touched at all (design.md, "Reload is a diff").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+
+namespace mcp {
+
+struct ConfigDiff {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> restarted;  // process-shaping fields changed
+  std::vector<std::string> retuned;    // only prefix, tool filter or timeout changed
+  std::vector<std::string> unchanged;
+  bool gateway_changed = false;        // naming rules or limits
+  bool listen_changed = false;         // needs a restart of mcproxy itself
+
+  bool empty() const {
+    return added.empty() && removed.empty() && restarted.empty() && retuned.empty() &&
+           !gateway_changed && !listen_changed;
+  }
+  // "added: a; removed: b; restarted: c; retuned: d" (parts with nothing are left out).
+  std::string summary() const;
+};
+
+ConfigDiff diff_configs(const Config& before, const Config& after);
+
+// True when two entries differ in a field that needs a new process.
+bool needs_restart(const ServerConfig& before, const ServerConfig& after);
+
+}  // namespace mcp
