@@ -13,6 +13,8 @@ import {
   connectSse,
   connectStreamable,
   textOf,
+  callText,
+  settle,
   waitFor,
   countFds,
 } from './lib/gateway.mjs';
@@ -103,6 +105,62 @@ describe('concurrency: colliding request ids across sessions', { timeout: 180000
       results.forEach((t, i) => assert.equal(t, `single-${i}`));
     } finally {
       await client.close2();
+    }
+    gw.assertClean();
+  });
+
+  // /status also reports "inFlight" (per server and in total); these tests use it to
+  // check that abandoned requests are not leaked.
+  it('a cancelled call (notifications/cancelled) is dropped from the in-flight table', async () => {
+    const client = await connectStreamable(gw.url);
+    try {
+      const ac = new AbortController();
+      let progress = 0;
+      const call = settle(client.callTool({ name: 'a__sleep', arguments: { ms: 30000 } }, undefined, {
+        signal: ac.signal,
+        timeout: 60000,
+        onprogress: () => progress++,
+      }));
+      await waitFor(() => progress > 0, { timeoutMs: 8000, what: 'a__sleep in flight' });
+      const st = await gw.status();
+      assert.equal(typeof st.inFlight, 'number', `/status has inFlight: ${JSON.stringify(st)}`);
+      assert.ok(st.inFlight >= 1 && st.servers.find((s) => s.name === 'a').inFlight >= 1, JSON.stringify(st));
+      ac.abort('cancelled by the e2e test');
+      const r = await call;
+      assert.equal(r.ok, false);
+      await gw.waitForStatus((s) => s.inFlight === 0 && s.servers.every((x) => x.inFlight === 0), 5000,
+        'inFlight back to 0 after the cancellation');
+      assert.equal(await callText(client, 'a__echo', { text: 'after cancel' }), 'after cancel');
+    } finally {
+      await client.close2();
+    }
+    gw.assertClean();
+  });
+
+  it('an SSE client that disconnects with calls in flight is cleaned up', async () => {
+    const base = await gw.status();
+    const client = await connectSse(gw.url);
+    let progress = 0;
+    const calls = Array.from({ length: 5 }, (_, i) =>
+      settle(client.callTool({ name: `${i % 2 ? 'a' : 'b'}__sleep`, arguments: { ms: 30000 } }, undefined, {
+        timeout: 60000,
+        onprogress: () => progress++,
+      })));
+    await waitFor(() => progress >= 5, { timeoutMs: 8000, what: 'the sleeps in flight' });
+    const during = await gw.status();
+    assert.equal(during.sessions.sse, base.sessions.sse + 1);
+    assert.ok(during.inFlight >= 5, `inFlight ${during.inFlight}`);
+    await client.close();
+    await Promise.all(calls);
+    await gw.waitForStatus((s) => s.sessions.sse === base.sessions.sse && s.inFlight === 0, 10000,
+      'SSE session and its in-flight calls released after disconnect');
+    // Both backends still serve new sessions.
+    const c2 = await connectStreamable(gw.url);
+    try {
+      assert.equal(await callText(c2, 'a__echo', { text: 'x' }), 'x');
+      assert.equal(await callText(c2, 'b__echo', { text: 'y' }), 'y');
+    } finally {
+      await c2.close2();
     }
     gw.assertClean();
   });

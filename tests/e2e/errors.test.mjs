@@ -16,6 +16,7 @@ import {
   rawInitialize,
   readJsonRpcResponse,
   runCli,
+  assertCleanStderr,
   makeTempDir,
   MCP_ACCEPT,
   TEST_SERVER_BIN,
@@ -104,6 +105,18 @@ describe('errors: HTTP/JSON-RPC error handling', { timeout: 120000 }, () => {
     const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), headers('no-such-session-0123456789'));
     assert.equal(res.status, 404);
     await res.arrayBuffer();
+    gw.assertClean();
+  });
+
+  it('unknown session id on GET and DELETE /mcp → 404', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const res = await fetch(`${gw.url}/mcp`, {
+        method,
+        headers: { accept: 'text/event-stream', 'mcp-protocol-version': PV, 'mcp-session-id': 'no-such-session-abcdef' },
+      });
+      assert.equal(res.status, 404, `${method} with an unknown session`);
+      await res.body?.cancel();
+    }
     gw.assertClean();
   });
 
@@ -215,6 +228,13 @@ describe('errors: command line', { timeout: 60000 }, () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  // Every CLI run is also checked for sanitizer/critical lines.
+  function cli(args, opts) {
+    const r = runCli(args);
+    assertCleanStderr(r.stdout + r.stderr, `mcproxy ${args.join(' ')} output`, opts);
+    return r;
+  }
+
   function write(name, text) {
     const p = path.join(dir, name);
     fs.writeFileSync(p, text);
@@ -222,13 +242,13 @@ describe('errors: command line', { timeout: 60000 }, () => {
   }
 
   it('--version prints the version and exits 0', () => {
-    const r = runCli(['--version']);
+    const r = cli(['--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /\d+\.\d+\.\d+/);
   });
 
   it('--help prints usage and exits 0', () => {
-    const r = runCli(['--help']);
+    const r = cli(['--help']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /--config/);
     assert.match(r.stdout + r.stderr, /check-config/);
@@ -239,7 +259,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
       mcpServers: { good: { command: TEST_SERVER_BIN, args: ['--name', 'good'] }, off: { command: 'x', disabled: true } },
       mcproxy: { toolNameMaxLength: 64, separator: '__' },
     }, null, 2));
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
   });
 
@@ -247,7 +267,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
     // Line 3 is missing the colon after "broken"; the offending "{" is at column 14 (1-based).
     const text = '{\n  "mcpServers": {\n    "broken" { "command": "x" }\n  }\n}\n';
     const p = write('syntax.json', text);
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, `exit code; output: ${out}`);
     assert.equal(r.signal, null, 'did not crash');
@@ -260,7 +280,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
 
   it('check-config: invalid server name → non-zero, names the server', () => {
     const p = write('badname.json', JSON.stringify({ mcpServers: { 'bad name/!': { command: 'x' } } }, null, 2));
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, out);
     assert.equal(r.signal, null);
@@ -269,7 +289,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
 
   it('check-config: wrong field type → non-zero, names server and field', () => {
     const p = write('badtype.json', JSON.stringify({ mcpServers: { okname: { command: 'x', args: 'not-an-array' } } }, null, 2));
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, out);
     assert.ok(out.includes('okname'), `names the server: ${out}`);
@@ -278,7 +298,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
 
   it('check-config: missing command → non-zero, names server and field', () => {
     const p = write('nocmd.json', JSON.stringify({ mcpServers: { lonely: { args: [] } } }, null, 2));
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, out);
     assert.ok(out.includes('lonely') && out.includes('command'), out);
@@ -290,7 +310,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
       ['badallow.json', { command: 'x', tools: { allow: 'echo' } }, 'allow'],
     ]) {
       const p = write(file, JSON.stringify({ mcpServers: { srv: server } }, null, 2));
-      const r = runCli(['check-config', p]);
+      const r = cli(['check-config', p]);
       const out = r.stdout + r.stderr;
       assert.notEqual(r.code, 0, `${file}: ${out}`);
       assert.ok(out.includes('srv') && out.includes(field), `${file}: ${out}`);
@@ -299,7 +319,7 @@ describe('errors: command line', { timeout: 60000 }, () => {
 
   it('check-config: unknown field → warning mentioning it, exit 0', () => {
     const p = write('unknown.json', JSON.stringify({ mcpServers: { srv: { command: 'x', frobnicate: true } } }, null, 2));
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
     assert.ok(out.includes('frobnicate'), `warns about the unknown field: ${out}`);
@@ -307,14 +327,15 @@ describe('errors: command line', { timeout: 60000 }, () => {
 
   it('check-config: missing file → non-zero with a message', () => {
     const p = path.join(dir, 'does-not-exist.json');
-    const r = runCli(['check-config', p]);
+    const r = cli(['check-config', p]);
     assert.notEqual(r.code, 0);
     assert.ok((r.stdout + r.stderr).includes('does-not-exist.json'));
   });
 
   it('starting the gateway with a broken config fails fast with the same message', () => {
     const p = write('syntax2.json', '{\n  "mcpServers": [\n');
-    const r = runCli(['--config', p, '--listen', '127.0.0.1:0']);
+    // A CRIT "cannot start" line is the expected outcome here; sanitizer reports are not.
+    const r = cli(['--config', p, '--listen', '127.0.0.1:0'], { allowCritical: true });
     assert.notEqual(r.code, 0);
     assert.equal(r.signal, null, 'exits by itself, does not hang or crash');
     assert.ok((r.stdout + r.stderr).includes('syntax2.json'));
