@@ -166,6 +166,10 @@ std::optional<FieldError> read_server(const Value& v, const std::string& config_
       e = read_u32(val, "initTimeoutMs", 1, s.init_timeout_ms);
     } else if (key == "memoryLimitMB") {
       e = read_u32(val, "memoryLimitMB", 0, s.memory_limit_mb);
+    } else if (key == "pingIntervalMs") {
+      e = read_u32(val, "pingIntervalMs", 0, s.ping_interval_ms);
+    } else if (key == "pingTimeoutMs") {
+      e = read_u32(val, "pingTimeoutMs", 1, s.ping_timeout_ms);
     } else {
       unknown.emplace_back(key);
     }

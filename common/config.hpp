@@ -41,6 +41,8 @@ struct ServerConfig {
   std::uint32_t timeout_ms = 60000;       // per call
   std::uint32_t init_timeout_ms = 30000;  // backend start until ready
   std::uint32_t memory_limit_mb = 0;      // 0: none
+  std::uint32_t ping_interval_ms = 30000;  // liveness pings to the backend; 0: none
+  std::uint32_t ping_timeout_ms = 10000;
 
   std::string effective_prefix() const { return prefix ? *prefix : name; }
   bool operator==(const ServerConfig&) const = default;

@@ -7,9 +7,12 @@
 //
 // Supervisor -> worker
 //   mcproxy/start      notification, always the first frame: {"name", "command", "args", "env"
-//                      (object), "cwd", "initTimeoutMs", "maxMessageBytes"}.
+//                      (object), "cwd", "initTimeoutMs", "maxMessageBytes", "memoryLimitMB",
+//                      "pingIntervalMs", "pingTimeoutMs", "statusBoard", "statusSlot"}.
 //   mcproxy/shutdown   notification: stop the backend (SIGTERM to its process group, SIGKILL
 //                      after a grace period) and exit 0.
+//   mcproxy/probe      notification: a call timed out; ping the backend now and restart it if
+//                      it does not answer within pingTimeoutMs.
 //   anything else      an MCP message for the backend, passed through unchanged. Requests the
 //                      supervisor forwards carry integer ids from the supervisor's own id space.
 //
@@ -41,6 +44,7 @@ inline constexpr int worker_fd = 3;
 namespace method {
 inline constexpr std::string_view start = "mcproxy/start";
 inline constexpr std::string_view shutdown = "mcproxy/shutdown";
+inline constexpr std::string_view probe = "mcproxy/probe";
 inline constexpr std::string_view backend_started = "mcproxy/backend_started";
 inline constexpr std::string_view ready = "mcproxy/ready";
 inline constexpr std::string_view list_changed = "mcproxy/list_changed";

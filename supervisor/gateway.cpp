@@ -8,11 +8,13 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "build_config.hpp"
 #include "common/config_diff.hpp"
 #include "common/log.hpp"
+#include "common/status_board.hpp"
 #include "supervisor/config_watcher.hpp"
 #include "supervisor/http_front.hpp"
 #include "supervisor/router.hpp"
@@ -31,6 +33,9 @@ constexpr auto shutdown_deadline = std::chrono::milliseconds(4000);
 // keep `systemctl start` hanging.
 constexpr auto startup_ready_deadline = std::chrono::seconds(20);
 constexpr auto config_debounce = std::chrono::milliseconds(30);
+constexpr std::uint32_t status_board_slots = 1024;
+// Workers beat every second; this many missed beats means the worker is stuck.
+constexpr auto heartbeat_timeout = std::chrono::milliseconds(5000);
 
 const char* level_name(log::Level l) {
   switch (l) {
@@ -69,6 +74,15 @@ class Gateway {
       log::critical(error);
       return 71;
     }
+    // Named after the uid and port: one per running instance, found again after a crash.
+    const std::string board_name =
+        "mcproxy-" + std::to_string(::getuid()) + "-" + std::to_string(front_.port());
+    board_ = StatusBoard::create(board_name, status_board_slots, error);
+    if (board_) {
+      pool_.set_status_board(board_.get(), heartbeat_timeout);
+    } else {
+      log::warning(error + "; hung workers will not be detected");
+    }
     router_.set_servers(config_.servers);
     for (const auto& server : config_.servers) pool_.add(server);
     front_.start();
@@ -83,6 +97,7 @@ class Gateway {
 
     io_.run();
     front_.stop();
+    board_.reset();  // removes the segment
     log::notice(stopping_ ? "stopped" : "event loop ended");
     return 0;
   }
@@ -242,6 +257,7 @@ class Gateway {
     return res && res->status == 200;
   }
 
+  std::unique_ptr<StatusBoard> board_;
   RunCommand command_;
   Config config_;
   ListenAddress listen_;

@@ -2,6 +2,7 @@
 
 #include "build_config.hpp"
 #include "common/log.hpp"
+#include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/mcp.hpp"
 
@@ -480,6 +481,9 @@ void Router::on_deadline() {
                                    "{\"requestId\":" + std::to_string(call.gateway_id) +
                                        ",\"reason\":\"timed out in the gateway\"}"));
     }
+    // The call may be slow, or the backend may be hung: the worker pings it and restarts it if
+    // the ping goes unanswered too.
+    if (pool_) pool_->send_control(call.server, jsonrpc::notification(channel::method::probe));
     fail_call(call, jsonrpc::code::request_timeout,
               call.method + " to server '" + call.server + "' timed out after " +
                   std::to_string(timeout) + " ms");

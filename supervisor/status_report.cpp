@@ -34,6 +34,18 @@ std::string Router::status_json() const {
                   static_cast<std::uint64_t>(catalog_.count(ListKind::resource_templates, name)), a);
       s.AddMember("inFlight", static_cast<std::uint64_t>(calls_.count_server(name)), a);
       s.AddMember("lastExit", json::string_value(slot.last_exit, a), a);
+      if (const StatusSlot* b = pool_->status_slot(name); b != nullptr && slot.worker_pid > 0) {
+        const std::uint64_t beat = b->heartbeat_ms.load();
+        const std::uint64_t now = StatusBoard::now_ms();
+        s.AddMember("heartbeatAgeMs", now > beat ? now - beat : 0, a);
+        s.AddMember("backendRssKB", b->backend_rss_kb.load(), a);
+        s.AddMember("framesToBackend", b->frames_to_backend.load(), a);
+        s.AddMember("framesFromBackend", b->frames_from_backend.load(), a);
+      }
+      if (const StatusSlot* b = pool_->status_slot(name)) {
+        const std::string err = b->last_error_text();
+        if (!err.empty()) s.AddMember("lastError", json::string_value(err, a), a);
+      }
       servers.PushBack(s, a);
     });
   }

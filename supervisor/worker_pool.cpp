@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -56,7 +57,8 @@ std::vector<std::string> worker_environment() {
   return out;
 }
 
-std::string start_params(const ServerConfig& c, std::size_t max_message_bytes) {
+std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
+                         const StatusBoard* board, std::uint32_t slot) {
   json::Document d;
   auto& a = d.GetAllocator();
   d.SetObject();
@@ -71,6 +73,13 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes) {
   d.AddMember("cwd", json::string_value(c.cwd, a), a);
   d.AddMember("initTimeoutMs", c.init_timeout_ms, a);
   d.AddMember("maxMessageBytes", static_cast<std::uint64_t>(max_message_bytes), a);
+  d.AddMember("memoryLimitMB", c.memory_limit_mb, a);
+  d.AddMember("pingIntervalMs", c.ping_interval_ms, a);
+  d.AddMember("pingTimeoutMs", c.ping_timeout_ms, a);
+  if (board != nullptr) {
+    d.AddMember("statusBoard", json::string_value(board->name(), a), a);
+    d.AddMember("statusSlot", slot, a);
+  }
   return json::to_string(d);
 }
 
@@ -115,8 +124,64 @@ WorkerPool::WorkerPool(asio::io_context& io, std::string worker_path, std::strin
       journal_(journal),
       events_(events),
       max_message_bytes_(max_message_bytes),
-      child_signal_(io, SIGCHLD) {
+      child_signal_(io, SIGCHLD),
+      heartbeat_timer_(io) {
   watch_children();
+}
+
+void WorkerPool::set_status_board(StatusBoard* board, std::chrono::milliseconds heartbeat_timeout) {
+  board_ = board;
+  heartbeat_timeout_ = heartbeat_timeout;
+  board_slots_used_.assign(board ? board->slot_count() : 0, false);
+  for (auto& [name, slot] : slots_) slot->board_slot = claim_board_slot();
+  check_heartbeats();
+}
+
+std::uint32_t WorkerPool::claim_board_slot() {
+  for (std::uint32_t i = 0; i < board_slots_used_.size(); ++i) {
+    if (!board_slots_used_[i]) {
+      board_slots_used_[i] = true;
+      return i;
+    }
+  }
+  return UINT32_MAX;  // board full: this worker reports nothing there
+}
+
+const StatusSlot* WorkerPool::status_slot(const std::string& name) const {
+  auto it = slots_.find(name);
+  if (it == slots_.end() || board_ == nullptr) return nullptr;
+  return board_->slot(it->second->board_slot);
+}
+
+void WorkerPool::send_control(const std::string& name, std::string_view frame) {
+  auto it = slots_.find(name);
+  if (it != slots_.end() && it->second->channel && it->second->channel->is_open()) {
+    it->second->channel->send(frame);
+  }
+}
+
+void WorkerPool::check_heartbeats() {
+  if (board_ == nullptr || stopping_all_) return;
+  const std::uint64_t now = StatusBoard::now_ms();
+  const auto timeout = static_cast<std::uint64_t>(heartbeat_timeout_.count());
+  for (auto& [name, slot] : slots_) {
+    if (slot->worker_pid <= 0 || slot->state == WorkerState::draining) continue;
+    const StatusSlot* s = board_->slot(slot->board_slot);
+    if (s == nullptr) continue;
+    const std::uint64_t beat = std::max<std::uint64_t>(s->heartbeat_ms.load(), slot->spawned_ms);
+    if (now <= beat || now - beat <= timeout) continue;
+    log::error("worker pid " + std::to_string(slot->worker_pid) + " has not beaten for " +
+                   std::to_string(now - beat) + " ms; killing it and its backend's process group",
+               {name});
+    slot->exiting_reason = "heartbeat stale for " + std::to_string(now - beat) + " ms (hung worker)";
+    ::kill(slot->worker_pid, SIGKILL);
+    if (slot->backend_pid > 0) ::kill(-slot->backend_pid, SIGKILL);
+    slot->spawned_ms = now;  // one kill per stale period; the reap restarts it
+  }
+  heartbeat_timer_.expires_after(std::chrono::milliseconds(500));
+  heartbeat_timer_.async_wait([this](std::error_code ec) {
+    if (!ec) check_heartbeats();
+  });
 }
 
 void WorkerPool::transition(WorkerSlot& slot, WorkerState to, const std::string& why) {
@@ -133,6 +198,7 @@ void WorkerPool::transition(WorkerSlot& slot, WorkerState to, const std::string&
 void WorkerPool::add(const ServerConfig& config) {
   auto slot = std::make_unique<WorkerSlot>(io_);
   slot->config = config;
+  if (board_ != nullptr) slot->board_slot = claim_board_slot();
   WorkerSlot& s = *slot;
   slots_[config.name] = std::move(slot);
   start_fresh(s);
@@ -160,6 +226,7 @@ void WorkerPool::retire(const std::string& name, std::function<bool()> idle) {
   slot.remove_when_stopped = true;
   if (slot.worker_pid <= 0) {
     slot.restart_timer.cancel();
+    if (slot.board_slot < board_slots_used_.size()) board_slots_used_[slot.board_slot] = false;
     slots_.erase(it);
     return;
   }
@@ -267,6 +334,14 @@ void WorkerPool::spawn(WorkerSlot& slot) {
   slot.exiting_reason.clear();
   slot.down_reported = false;
   slot.backoff.on_started(std::chrono::steady_clock::now());
+  slot.spawned_ms = StatusBoard::now_ms();
+  if (StatusSlot* b = board_ ? board_->slot(slot.board_slot) : nullptr) {
+    b->in_use = 1;
+    b->worker_pid = pid;
+    b->backend_pid = 0;
+    b->heartbeat_ms = slot.spawned_ms;
+    b->backend_rss_kb = 0;
+  }
   by_pid_[pid] = name;
   transition(slot, WorkerState::starting, "worker pid " + std::to_string(pid));
 
@@ -285,8 +360,8 @@ void WorkerPool::spawn(WorkerSlot& slot) {
 }
 
 void WorkerPool::send_start(WorkerSlot& slot) {
-  slot.channel->send(jsonrpc::notification(channel::method::start,
-                                           start_params(slot.config, max_message_bytes_)));
+  slot.channel->send(jsonrpc::notification(
+      channel::method::start, start_params(slot.config, max_message_bytes_, board_, slot.board_slot)));
 }
 
 void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
@@ -365,7 +440,10 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
       start_fresh(slot);
       return;
     }
-    if (slot.remove_when_stopped) slots_.erase(name);
+    if (slot.remove_when_stopped) {
+      if (slot.board_slot < board_slots_used_.size()) board_slots_used_[slot.board_slot] = false;
+      slots_.erase(name);
+    }
     check_all_stopped();
     return;
   }
@@ -439,6 +517,7 @@ std::size_t WorkerPool::live_workers() const {
 
 void WorkerPool::stop_all(std::chrono::milliseconds deadline, std::function<void()> done) {
   stopping_all_ = true;
+  heartbeat_timer_.cancel();
   all_stopped_ = std::move(done);
   for (auto& [name, slot] : slots_) request_stop(*slot, deadline);
   check_all_stopped();

@@ -14,9 +14,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/framed_stream.hpp"
+#include "common/status_board.hpp"
 #include "protocol/json.hpp"
 #include "supervisor/backoff_policy.hpp"
 
@@ -53,6 +55,8 @@ struct WorkerSlot {
   bool down_reported = false;  // on_worker_down sent for this incarnation
   bool remove_when_stopped = false;
   std::optional<ServerConfig> next_config;  // start with this once the current worker is gone
+  std::uint32_t board_slot = 0;             // its slot on the status board
+  std::uint64_t spawned_ms = 0;             // CLOCK_MONOTONIC ms, when the worker was spawned
 };
 
 class WorkerPool {
@@ -78,6 +82,12 @@ class WorkerPool {
     for (const auto& [name, slot] : slots_) fn(*slot);
   }
   std::size_t ready_count() const;
+  // Where workers report heartbeats; without one there is no hung-worker detection.
+  void set_status_board(StatusBoard* board, std::chrono::milliseconds heartbeat_timeout);
+  // The slot a server's worker writes, if any.
+  const StatusSlot* status_slot(const std::string& name) const;
+  // Sends a control frame (e.g. mcproxy/probe) to a live worker in any state.
+  void send_control(const std::string& name, std::string_view frame);
   std::size_t live_workers() const;
   // Asks every worker to stop; SIGKILLs what is left at the deadline; calls done when every
   // worker has been reaped.
@@ -96,6 +106,8 @@ class WorkerPool {
   void start_fresh(WorkerSlot& slot);
   void transition(WorkerSlot& slot, WorkerState to, const std::string& why);
   void check_all_stopped();
+  void check_heartbeats();
+  std::uint32_t claim_board_slot();
 
   asio::io_context& io_;
   std::string worker_path_;
@@ -107,6 +119,10 @@ class WorkerPool {
   std::map<std::string, std::unique_ptr<WorkerSlot>> slots_;
   std::map<pid_t, std::string> by_pid_;
   bool stopping_all_ = false;
+  StatusBoard* board_ = nullptr;
+  std::chrono::milliseconds heartbeat_timeout_{10000};
+  std::vector<bool> board_slots_used_;
+  asio::steady_timer heartbeat_timer_;
   std::function<void()> all_stopped_;
 };
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "common/log.hpp"
+#include "worker/process_tree.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
 
@@ -38,7 +39,9 @@ Worker::Worker(asio::io_context& io, UniqueFd channel_fd)
       signals_(io, SIGTERM, SIGINT),
       child_signal_(io, SIGCHLD),
       init_timer_(io),
-      kill_timer_(io) {}
+      kill_timer_(io),
+      tick_timer_(io),
+      ping_timer_(io) {}
 
 std::optional<int> Worker::read_start_message() {
   // Byte by byte: nothing past the first newline may be consumed before the framed stream
@@ -79,6 +82,15 @@ std::optional<int> Worker::read_start_message() {
   if (const json::Value* m = json::member(*p, "maxMessageBytes"); m && m->IsUint()) {
     options_.max_message_bytes = m->GetUint();
   }
+  auto read_uint = [&](const char* key, std::uint32_t fallback) -> std::uint32_t {
+    const json::Value* v = json::member(*p, key);
+    return v && v->IsUint() ? v->GetUint() : fallback;
+  };
+  options_.memory_limit_mb = read_uint("memoryLimitMB", 0);
+  options_.ping_interval = std::chrono::milliseconds(read_uint("pingIntervalMs", 30000));
+  options_.ping_timeout = std::chrono::milliseconds(read_uint("pingTimeoutMs", 10000));
+  options_.status_board = std::string(json::string_member(*p, "statusBoard").value_or(""));
+  options_.status_slot = read_uint("statusSlot", 0);
   if (options_.backend.command.empty()) {
     log::error("mcproxy/start has no command", {options_.name});
     return channel::exit_code::config;
@@ -89,6 +101,17 @@ std::optional<int> Worker::read_start_message() {
 std::optional<int> Worker::start() {
   if (auto code = read_start_message()) return code;
   const log::Context ctx{options_.name};
+  if (!options_.status_board.empty()) {
+    std::string error;
+    board_ = StatusBoard::open(options_.status_board, error);
+    slot_ = board_ ? board_->slot(options_.status_slot) : nullptr;
+    if (slot_ == nullptr) log::warning("no status board slot: " + error, ctx);
+  }
+  if (slot_ != nullptr) {
+    slot_->worker_pid = ::getpid();
+    slot_->phase = static_cast<std::uint32_t>(WorkerPhase::starting);
+    slot_->heartbeat_ms = StatusBoard::now_ms();
+  }
 
   channel_ = FramedStream::create(io_, std::move(channel_fd_), options_.max_message_bytes + 4096);
   channel_->start_reading({
@@ -119,6 +142,11 @@ std::optional<int> Worker::start() {
             ctx);
   send_to_supervisor(channel::method::backend_started,
                      "{\"pid\":" + std::to_string(backend_.pid) + "}");
+  if (slot_ != nullptr) {
+    slot_->backend_pid = backend_.pid;
+    slot_->phase = static_cast<std::uint32_t>(WorkerPhase::initializing);
+  }
+  tick();
 
   signals_.async_wait([this](std::error_code ec, int sig) {
     if (!ec) begin_exit(channel::exit_code::shutdown, std::string("received ") + sigabbrev_np(sig));
@@ -162,12 +190,22 @@ void Worker::on_channel_line(std::string_view line) {
   // Control frames are rare: look closer only when the text could be one.
   if (line.find("\"mcproxy/") != std::string_view::npos) {
     json::Document doc;
-    if (!json::parse(line, doc) && json::string_member(doc, "method") == channel::method::shutdown) {
-      begin_exit(channel::exit_code::shutdown, "shutdown requested by the supervisor");
-      return;
+    if (!json::parse(line, doc)) {
+      const auto method = json::string_member(doc, "method");
+      if (method == channel::method::shutdown) {
+        begin_exit(channel::exit_code::shutdown, "shutdown requested by the supervisor");
+        return;
+      }
+      if (method == channel::method::probe) {
+        if (ready_sent_ && ping_in_flight_.empty()) send_ping();
+        return;
+      }
     }
   }
-  if (backend_in_ && !exiting_) backend_in_->send(line);
+  if (backend_in_ && !exiting_) {
+    backend_in_->send(line);
+    if (slot_ != nullptr) slot_->frames_to_backend.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void Worker::on_backend_line(std::string_view line) {
@@ -181,6 +219,10 @@ void Worker::on_backend_line(std::string_view line) {
     return;
   }
   if (CatalogFetcher::is_ours(doc)) {
+    if (!ping_in_flight_.empty() && json::string_member(doc, "id") == ping_in_flight_) {
+      ping_in_flight_.clear();  // any answer, even an error, shows the backend is alive
+      return;
+    }
     apply(fetcher_.on_response(doc));
     return;
   }
@@ -192,6 +234,7 @@ void Worker::on_backend_line(std::string_view line) {
     }
   }
   channel_->send(line);
+  if (slot_ != nullptr) slot_->frames_from_backend.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::apply(const CatalogFetcher::Step& step) {
@@ -206,6 +249,8 @@ void Worker::apply(const CatalogFetcher::Step& step) {
     if (fetcher_.complete()) {
       ready_sent_ = true;
       init_timer_.cancel();
+      if (slot_ != nullptr) slot_->phase = static_cast<std::uint32_t>(WorkerPhase::ready);
+      next_ping_at_ = std::chrono::steady_clock::now() + options_.ping_interval;
       send_to_supervisor(channel::method::ready, fetcher_.ready_params());
     }
     return;
@@ -218,7 +263,10 @@ void Worker::on_backend_stderr(std::string_view line) {
 }
 
 void Worker::on_backend_output_closed() {
-  if (!exiting_) begin_exit(channel::exit_code::backend_exited, "backend closed its stdout");
+  if (!exiting_) {
+    begin_exit(channel::exit_code::backend_exited, "backend closed its stdout");
+    reason_is_placeholder_ = true;  // the exit status, once reaped, tells more
+  }
 }
 
 void Worker::on_sigchld() {
@@ -233,7 +281,8 @@ void Worker::on_sigchld() {
     if (!exiting_) {
       begin_exit(channel::exit_code::backend_exited, how);
     } else {
-      if (exit_code_ == channel::exit_code::backend_exited) reason_ = how;
+      // A reason we decided on (memory, ping) says more than the signal we used to act on it.
+      if (reason_is_placeholder_) reason_ = how;
       finish_exit();
     }
   }
@@ -270,6 +319,12 @@ void Worker::begin_exit(int code, const std::string& reason) {
 
 void Worker::finish_exit() {
   kill_timer_.cancel();
+  tick_timer_.cancel();
+  ping_timer_.cancel();
+  if (slot_ != nullptr) {
+    slot_->phase = static_cast<std::uint32_t>(WorkerPhase::exiting);
+    if (exit_code_ != channel::exit_code::shutdown) slot_->set_last_error(reason_);
+  }
   signals_.cancel();
   child_signal_.cancel();
   if (backend_out_) backend_out_->close();
@@ -294,6 +349,57 @@ void Worker::stop_when_flushed(std::chrono::steady_clock::time_point deadline) {
   }
   kill_timer_.expires_after(std::chrono::milliseconds(5));
   kill_timer_.async_wait([this, deadline](std::error_code) { stop_when_flushed(deadline); });
+}
+
+void Worker::tick() {
+  const auto now = std::chrono::steady_clock::now();
+  if (slot_ != nullptr) slot_->heartbeat_ms = StatusBoard::now_ms();
+  // The process tree is measured every second when a limit is set (a runaway backend can
+  // grow by gigabytes in a few seconds), every five otherwise, for /status.
+  if (!backend_reaped_ && (options_.memory_limit_mb > 0 || tick_counter_ % 5 == 0)) {
+    const TreeMemory mem = session_memory(backend_.pid);
+    if (slot_ != nullptr) slot_->backend_rss_kb = mem.rss_kb;
+    const std::uint64_t limit_kb = std::uint64_t{options_.memory_limit_mb} * 1024;
+    if (limit_kb > 0 && mem.rss_kb > limit_kb && !exiting_) {
+      const std::string why = "backend over its memory limit: " + std::to_string(mem.rss_kb / 1024) +
+                              " MB in " + std::to_string(mem.processes) + " process(es) > memoryLimitMB " +
+                              std::to_string(options_.memory_limit_mb);
+      log::error(why + ", killing its process group", {options_.name});
+      // No SIGTERM grace for a process eating memory.
+      signal_group(backend_.pid, SIGKILL);
+      begin_exit(channel::exit_code::backend_exited, why);
+      return;
+    }
+  }
+  if (ready_sent_ && !exiting_) {
+    if (!ping_in_flight_.empty() && now - ping_sent_at_ > options_.ping_timeout) {
+      begin_exit(channel::exit_code::backend_exited,
+                 "backend did not answer ping within " + std::to_string(options_.ping_timeout.count()) +
+                     " ms (hung)");
+      return;
+    }
+    if (options_.ping_interval.count() > 0 && ping_in_flight_.empty() && now >= next_ping_at_) {
+      send_ping();
+    }
+  }
+  ++tick_counter_;
+  if (exiting_) return;
+  tick_timer_.expires_after(std::chrono::milliseconds(1000));
+  tick_timer_.async_wait([this](std::error_code ec) {
+    if (!ec) tick();
+  });
+}
+
+void Worker::send_ping() {
+  ping_in_flight_ = std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
+  ping_sent_at_ = std::chrono::steady_clock::now();
+  next_ping_at_ = ping_sent_at_ + options_.ping_interval;
+  backend_in_->send(R"({"jsonrpc":"2.0","id":)" + quoted(ping_in_flight_) + R"(,"method":"ping"})");
+  // A probe's deadline is checked at the next tick; make sure one comes in time.
+  ping_timer_.expires_after(options_.ping_timeout + std::chrono::milliseconds(5));
+  ping_timer_.async_wait([this](std::error_code ec) {
+    if (!ec && !exiting_ && !ping_in_flight_.empty()) tick();
+  });
 }
 
 void Worker::send_to_supervisor(std::string_view method, std::string_view params_json) {

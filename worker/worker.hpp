@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/framed_stream.hpp"
+#include "common/status_board.hpp"
 #include "worker/backend_process.hpp"
 #include "worker/catalog_fetcher.hpp"
 
@@ -23,6 +24,11 @@ struct WorkerOptions {
   BackendSpec backend;
   std::chrono::milliseconds init_timeout{30000};
   std::size_t max_message_bytes = 16u << 20;
+  std::uint32_t memory_limit_mb = 0;
+  std::chrono::milliseconds ping_interval{30000};  // 0: no pings
+  std::chrono::milliseconds ping_timeout{10000};
+  std::string status_board;
+  std::uint32_t status_slot = 0;
 };
 
 class Worker {
@@ -44,6 +50,10 @@ class Worker {
   void on_sigchld();
   void apply(const CatalogFetcher::Step& step);
   void send_to_supervisor(std::string_view method, std::string_view params_json);
+  // Once a second: heartbeat, backend memory (and its limit).
+  void tick();
+  // Sends a ping the backend must answer within ping_timeout, or be restarted.
+  void send_ping();
   // Stops the backend group (stdin closed, SIGTERM, SIGKILL after a grace period) and exits
   // with code once it is gone.
   void begin_exit(int code, const std::string& reason);
@@ -64,10 +74,20 @@ class Worker {
   bool exiting_ = false;
   int exit_code_ = 0;
   std::string reason_;
+  bool reason_is_placeholder_ = false;
   asio::signal_set signals_;
   asio::signal_set child_signal_;
   asio::steady_timer init_timer_;
   asio::steady_timer kill_timer_;
+  asio::steady_timer tick_timer_;
+  asio::steady_timer ping_timer_;
+  std::unique_ptr<StatusBoard> board_;
+  StatusSlot* slot_ = nullptr;
+  std::string ping_in_flight_;  // id of the unanswered ping, if any
+  std::chrono::steady_clock::time_point ping_sent_at_;
+  std::chrono::steady_clock::time_point next_ping_at_;
+  unsigned ping_counter_ = 0;
+  unsigned tick_counter_ = 0;
 };
 
 }  // namespace mcp::worker

@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 namespace testserver {
 namespace {
@@ -167,6 +169,22 @@ ToolReply tool_fail(const rapidjson::Value& args, const CallContext&) {
 
 ToolReply tool_whoami(const rapidjson::Value&, const CallContext&) {
   return text_result(std::to_string(getpid()));
+}
+
+ToolReply tool_alloc(const rapidjson::Value& args, const CallContext&) {
+  auto mb = get_integer(args, "mb");
+  if (!mb || *mb < 1) return error_result("alloc: argument 'mb' must be a positive integer");
+  // Kept for the life of the process, and written to so that the pages count as resident.
+  static std::vector<std::unique_ptr<char[]>> hoard;
+  const std::size_t bytes = static_cast<std::size_t>(*mb) << 20;
+  hoard.emplace_back(new char[bytes]);
+  std::memset(hoard.back().get(), 0x5a, bytes);
+  return text_result("allocated " + std::to_string(*mb) + " MB");
+}
+
+ToolReply tool_hang(const rapidjson::Value&, const CallContext&) {
+  // Blocks the thread that reads stdin: requests, pings and EOF go unnoticed from now on.
+  for (;;) pause();
 }
 
 ToolReply tool_env(const rapidjson::Value& args, const CallContext&) {

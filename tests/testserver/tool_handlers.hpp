@@ -37,6 +37,8 @@ ToolReply tool_fail(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_whoami(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_env(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_cwd(const rapidjson::Value& args, const CallContext& context);
+ToolReply tool_alloc(const rapidjson::Value& args, const CallContext& context);
+ToolReply tool_hang(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_spawn_child(const rapidjson::Value& args, const CallContext& context);
 
 }  // namespace testserver

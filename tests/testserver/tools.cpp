@@ -70,6 +70,13 @@ Tools::Tools(const Options& options) {
           "required":["name"]})"),
       tool_env);
   add("cwd", "Returns the server's current working directory.", no_arguments_schema(), tool_cwd);
+  add("alloc",
+      "Allocates and touches mb megabytes that are never freed; for memory-limit tests.",
+      parse_schema(R"({"type":"object","properties":{"mb":{"type":"integer","minimum":1,
+          "maximum":65536}},"required":["mb"]})"),
+      tool_alloc);
+  add("hang", "Stops reading requests for good (the main loop blocks); for liveness tests.",
+      no_arguments_schema(), tool_hang);
   add("spawn_child",
       "Forks a child that sleeps forever in the server's process group; returns its pid.",
       no_arguments_schema(), tool_spawn_child);

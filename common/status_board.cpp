@@ -1,0 +1,139 @@
+#include "common/status_board.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <boost/interprocess/mapped_region.hpp>
+#include <boost/interprocess/shared_memory_object.hpp>
+#include <cerrno>
+#include <cstring>
+#include <new>
+
+namespace mcp {
+
+namespace bip = boost::interprocess;
+
+namespace {
+
+constexpr std::uint32_t board_magic = 0x4d435042;  // "MCPB"
+constexpr std::uint32_t board_version = 1;
+
+struct BoardHeader {
+  std::uint32_t magic;
+  std::uint32_t version;
+  std::uint32_t slot_count;
+  std::int32_t owner_pid;
+};
+
+std::size_t segment_size(std::uint32_t slots) {
+  return sizeof(BoardHeader) + sizeof(StatusSlot) * slots;
+}
+
+}  // namespace
+
+struct StatusBoard::Impl {
+  bip::shared_memory_object shm;
+  bip::mapped_region region;
+  BoardHeader* header() { return static_cast<BoardHeader*>(region.get_address()); }
+  StatusSlot* slots() {
+    return reinterpret_cast<StatusSlot*>(static_cast<char*>(region.get_address()) + sizeof(BoardHeader));
+  }
+};
+
+void StatusSlot::set_last_error(const std::string& text) {
+  error_seq.fetch_add(1, std::memory_order_acq_rel);
+  const std::size_t n = std::min(text.size(), sizeof last_error - 1);
+  std::memcpy(last_error, text.data(), n);
+  last_error[n] = '\0';
+  error_seq.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::string StatusSlot::last_error_text() const {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const std::uint32_t before = error_seq.load(std::memory_order_acquire);
+    if (before & 1u) continue;
+    char copy[sizeof last_error];
+    std::memcpy(copy, last_error, sizeof copy);
+    copy[sizeof copy - 1] = '\0';
+    if (error_seq.load(std::memory_order_acquire) == before) return copy;
+  }
+  return {};
+}
+
+std::uint64_t StatusBoard::now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
+}
+
+StatusBoard::StatusBoard(std::string name, bool owner, std::unique_ptr<Impl> impl)
+    : name_(std::move(name)), owner_(owner), impl_(std::move(impl)) {}
+
+StatusBoard::~StatusBoard() {
+  impl_.reset();
+  if (owner_) bip::shared_memory_object::remove(name_.c_str());
+}
+
+std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::uint32_t slots,
+                                                 std::string& error) {
+  try {
+    // A segment left by a run that crashed (no destructor ran) is stale once its owner is
+    // gone; a live owner means another mcproxy uses this name, and we must not take it.
+    try {
+      bip::shared_memory_object old(bip::open_only, name.c_str(), bip::read_only);
+      bip::mapped_region region(old, bip::read_only);
+      if (region.get_size() >= sizeof(BoardHeader)) {
+        const auto* h = static_cast<const BoardHeader*>(region.get_address());
+        if (h->magic == board_magic && h->owner_pid > 0 && h->owner_pid != ::getpid() &&
+            (::kill(h->owner_pid, 0) == 0 || errno == EPERM)) {
+          error = "status board " + name + " belongs to running process " + std::to_string(h->owner_pid);
+          return nullptr;
+        }
+      }
+      bip::shared_memory_object::remove(name.c_str());
+    } catch (const bip::interprocess_exception&) {
+      // No such segment: nothing to clean.
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write);
+    impl->shm.truncate(static_cast<bip::offset_t>(segment_size(slots)));
+    impl->region = bip::mapped_region(impl->shm, bip::read_write);
+    std::memset(impl->region.get_address(), 0, impl->region.get_size());
+    for (std::uint32_t i = 0; i < slots; ++i) new (&impl->slots()[i]) StatusSlot{};
+    BoardHeader* h = impl->header();
+    h->version = board_version;
+    h->slot_count = slots;
+    h->owner_pid = ::getpid();
+    h->magic = board_magic;
+    return std::unique_ptr<StatusBoard>(new StatusBoard(name, true, std::move(impl)));
+  } catch (const bip::interprocess_exception& e) {
+    error = "cannot create status board " + name + ": " + e.what();
+    return nullptr;
+  }
+}
+
+std::unique_ptr<StatusBoard> StatusBoard::open(const std::string& name, std::string& error) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->shm = bip::shared_memory_object(bip::open_only, name.c_str(), bip::read_write);
+    impl->region = bip::mapped_region(impl->shm, bip::read_write);
+    const BoardHeader* h = impl->header();
+    if (impl->region.get_size() < sizeof(BoardHeader) || h->magic != board_magic ||
+        h->version != board_version || impl->region.get_size() < segment_size(h->slot_count)) {
+      error = "status board " + name + " has an unknown layout";
+      return nullptr;
+    }
+    return std::unique_ptr<StatusBoard>(new StatusBoard(name, false, std::move(impl)));
+  } catch (const bip::interprocess_exception& e) {
+    error = "cannot open status board " + name + ": " + e.what();
+    return nullptr;
+  }
+}
+
+std::uint32_t StatusBoard::slot_count() const { return impl_->header()->slot_count; }
+
+StatusSlot* StatusBoard::slot(std::uint32_t index) {
+  return index < slot_count() ? &impl_->slots()[index] : nullptr;
+}
+
+}  // namespace mcp
