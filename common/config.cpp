@@ -195,6 +195,30 @@ std::optional<FieldError> read_server(const Value& v, const std::string& config_
   return std::nullopt;
 }
 
+std::optional<std::string> read_restart(const Value& v, RestartSettings& r,
+                                        std::vector<std::string>& unknown) {
+  if (!v.IsObject()) return "mcproxy.restart must be an object";
+  for (const auto& m : v.GetObject()) {
+    const std::string_view key = m.name.GetString();
+    std::uint32_t* target = key == "initialMs"         ? &r.initial_ms
+                            : key == "maxMs"           ? &r.max_ms
+                            : key == "stableMs"        ? &r.stable_ms
+                            : key == "maxFastFailures" ? &r.max_fast_failures
+                            : key == "failedRetryMs"   ? &r.failed_retry_ms
+                                                       : nullptr;
+    if (target == nullptr) {
+      unknown.push_back("mcproxy.restart." + std::string(key));
+      continue;
+    }
+    if (!m.value.IsUint() || m.value.GetUint() < 1) {
+      return "mcproxy.restart." + std::string(key) + " must be an integer >= 1";
+    }
+    *target = m.value.GetUint();
+  }
+  if (r.max_ms < r.initial_ms) return "mcproxy.restart.maxMs must be >= initialMs";
+  return std::nullopt;
+}
+
 std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
                                         std::vector<std::string>& unknown) {
   if (!v.IsObject()) return "\"mcproxy\" must be an object";
@@ -215,6 +239,8 @@ std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
                std::to_string(min_name_length_limit) + " to 128";
       }
       g.naming.max_length = m.value.GetUint();
+    } else if (key == "restart") {
+      if (auto e = read_restart(m.value, g.restart, unknown)) return e;
     } else if (key == "maxMessageBytes") {
       if (!m.value.IsUint() || m.value.GetUint() < 4096) {
         return "mcproxy.maxMessageBytes must be an integer >= 4096";

@@ -48,9 +48,19 @@ struct ServerConfig {
   bool operator==(const ServerConfig&) const = default;
 };
 
+struct RestartSettings {
+  std::uint32_t initial_ms = 250;      // first delay after a crash, doubled each time
+  std::uint32_t max_ms = 60000;        // cap of the doubling
+  std::uint32_t stable_ms = 60000;     // up this long: the failure count starts over
+  std::uint32_t max_fast_failures = 8;  // then "failed", retried every failed_retry_ms
+  std::uint32_t failed_retry_ms = 300000;
+  bool operator==(const RestartSettings&) const = default;
+};
+
 struct GatewaySettings {
   std::string listen;  // empty: the command line or the default decides
   NamingRules naming;
+  RestartSettings restart;
   std::uint32_t max_message_bytes = 16u << 20;
   bool operator==(const GatewaySettings&) const = default;
 };

@@ -21,6 +21,7 @@ class BackoffPolicy {
  public:
   using Clock = std::chrono::steady_clock;
   explicit BackoffPolicy(BackoffSettings settings = {}) : settings_(settings) {}
+  void set_settings(const BackoffSettings& settings) { settings_ = settings; }
 
   struct Decision {
     std::chrono::milliseconds delay;

@@ -83,6 +83,7 @@ class Gateway {
     } else {
       log::warning(error + "; hung workers will not be detected");
     }
+    pool_.set_restart_settings(config_.gateway.restart);
     router_.set_servers(config_.servers);
     for (const auto& server : config_.servers) pool_.add(server);
     front_.start();
@@ -173,7 +174,10 @@ class Gateway {
   }
 
   void apply(const ConfigDiff& diff, const Config& next) {
-    if (diff.gateway_changed) router_.set_naming(next.gateway.naming);
+    if (diff.gateway_changed) {
+      router_.set_naming(next.gateway.naming);
+      pool_.set_restart_settings(next.gateway.restart);
+    }
     // The catalog first: removed servers' entries leave, retuned ones are renamed or
     // refiltered, and clients hear list_changed once.
     router_.set_servers(next.servers);

@@ -42,6 +42,11 @@ std::string Router::status_json() const {
         s.AddMember("framesToBackend", b->frames_to_backend.load(), a);
         s.AddMember("framesFromBackend", b->frames_from_backend.load(), a);
       }
+      if (!slot.stderr_tail.empty()) {
+        json::Value tail(rapidjson::kArrayType);
+        for (const auto& line : slot.stderr_tail) tail.PushBack(json::string_value(line, a), a);
+        s.AddMember("lastStderr", tail, a);
+      }
       if (const StatusSlot* b = pool_->status_slot(name)) {
         const std::string err = b->last_error_text();
         if (!err.empty()) s.AddMember("lastError", json::string_value(err, a), a);

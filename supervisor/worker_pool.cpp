@@ -129,6 +129,15 @@ WorkerPool::WorkerPool(asio::io_context& io, std::string worker_path, std::strin
   watch_children();
 }
 
+void WorkerPool::set_restart_settings(const RestartSettings& r) {
+  backoff_settings_.initial = std::chrono::milliseconds(r.initial_ms);
+  backoff_settings_.max = std::chrono::milliseconds(r.max_ms);
+  backoff_settings_.stable_after = std::chrono::milliseconds(r.stable_ms);
+  backoff_settings_.max_fast_failures = r.max_fast_failures;
+  backoff_settings_.failed_retry = std::chrono::milliseconds(r.failed_retry_ms);
+  for (auto& [name, slot] : slots_) slot->backoff.set_settings(backoff_settings_);
+}
+
 void WorkerPool::set_status_board(StatusBoard* board, std::chrono::milliseconds heartbeat_timeout) {
   board_ = board;
   heartbeat_timeout_ = heartbeat_timeout;
@@ -205,7 +214,7 @@ void WorkerPool::add(const ServerConfig& config) {
 }
 
 void WorkerPool::start_fresh(WorkerSlot& slot) {
-  slot.backoff = BackoffPolicy();
+  slot.backoff = BackoffPolicy(backoff_settings_);
   if (slot.config.disabled) {
     transition(slot, WorkerState::disabled, "disabled in the config");
     return;
@@ -387,6 +396,12 @@ void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
       events_.on_worker_list_changed(slot.config.name, std::move(params));
     } else if (*method == channel::method::exiting) {
       slot.exiting_reason = std::string(json::string_member(params, "reason").value_or(""));
+      slot.stderr_tail.clear();
+      if (const json::Value* tail = json::array_member(params, "stderrTail")) {
+        for (const auto& entry : tail->GetArray()) {
+          if (entry.IsString()) slot.stderr_tail.emplace_back(entry.GetString(), entry.GetStringLength());
+        }
+      }
     }
     return;
   }

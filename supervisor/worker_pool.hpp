@@ -52,6 +52,7 @@ struct WorkerSlot {
   std::uint32_t restarts = 0;
   std::string last_exit;       // why the previous incarnation ended
   std::string exiting_reason;  // what the worker said just before it exited
+  std::vector<std::string> stderr_tail;  // the backend's last stderr lines, from that message
   bool down_reported = false;  // on_worker_down sent for this incarnation
   bool remove_when_stopped = false;
   std::optional<ServerConfig> next_config;  // start with this once the current worker is gone
@@ -63,6 +64,8 @@ class WorkerPool {
  public:
   WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level, bool journal,
              WorkerEvents& events, std::size_t max_message_bytes);
+  // Applies to restarts decided from now on.
+  void set_restart_settings(const RestartSettings& r);
 
   // Adds a server and starts its worker (or records it as disabled).
   void add(const ServerConfig& config);
@@ -113,6 +116,7 @@ class WorkerPool {
   std::string worker_path_;
   std::string log_level_;
   bool journal_;
+  BackoffSettings backoff_settings_;
   WorkerEvents& events_;
   std::size_t max_message_bytes_;
   asio::signal_set child_signal_;

@@ -18,6 +18,9 @@ constexpr std::size_t max_start_message_bytes = 1u << 20;
 constexpr std::size_t max_stderr_line_bytes = 64u << 10;
 constexpr auto backend_stop_grace = std::chrono::milliseconds(2000);
 constexpr auto exit_flush_deadline = std::chrono::milliseconds(500);
+// What /status shows of a dead backend's stderr: usually the stack trace or the error.
+constexpr std::size_t stderr_tail_lines = 10;
+constexpr std::size_t max_stderr_tail_line_bytes = 500;
 
 std::optional<ListKind> list_changed_kind(std::string_view method) {
   if (method == "notifications/tools/list_changed") return ListKind::tools;
@@ -260,6 +263,8 @@ void Worker::apply(const CatalogFetcher::Step& step) {
 
 void Worker::on_backend_stderr(std::string_view line) {
   log::info("stderr: " + std::string(line), {options_.name});
+  stderr_tail_.emplace_back(line.substr(0, max_stderr_tail_line_bytes));
+  if (stderr_tail_.size() > stderr_tail_lines) stderr_tail_.pop_front();
 }
 
 void Worker::on_backend_output_closed() {
@@ -336,7 +341,11 @@ void Worker::finish_exit() {
     io_.stop();
     return;
   }
-  send_to_supervisor(channel::method::exiting, "{\"reason\":" + quoted(reason_) + "}");
+  std::string tail = "[";
+  for (const auto& line : stderr_tail_) tail += (tail.size() > 1 ? "," : "") + quoted(line);
+  tail += "]";
+  send_to_supervisor(channel::method::exiting,
+                     "{\"reason\":" + quoted(reason_) + ",\"stderrTail\":" + tail + "}");
   stop_when_flushed(std::chrono::steady_clock::now() + exit_flush_deadline);
 }
 

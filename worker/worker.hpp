@@ -8,6 +8,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,7 @@ class Worker {
   std::chrono::steady_clock::time_point next_ping_at_;
   unsigned ping_counter_ = 0;
   unsigned tick_counter_ = 0;
+  std::deque<std::string> stderr_tail_;  // last lines, reported when the worker exits
 };
 
 }  // namespace mcp::worker
