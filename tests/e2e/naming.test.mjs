@@ -18,7 +18,7 @@ import {
 } from './lib/gateway.mjs';
 
 // Tools every mcp-test-server has (without --tools / --long-names).
-const BASE_TOOLS = ['echo', 'add', 'sleep', 'crash', 'large', 'log_stderr', 'fail', 'toggle_extra', 'whoami', 'env', 'cwd', 'spawn_child'];
+const BASE_TOOLS = ['echo', 'add', 'sleep', 'crash', 'large', 'log_stderr', 'fail', 'toggle_extra', 'whoami', 'env', 'cwd', 'alloc', 'hang', 'spawn_child'];
 const LONG_NAME = 'very_long_tool_name_'.padEnd(80, 'x');
 
 const NAMING_SERVERS = {

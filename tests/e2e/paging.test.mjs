@@ -16,7 +16,7 @@ import {
 } from './lib/gateway.mjs';
 
 const N = 300;
-const BASE_TOOLS = ['echo', 'add', 'sleep', 'crash', 'large', 'log_stderr', 'fail', 'toggle_extra', 'whoami', 'env', 'cwd', 'spawn_child'];
+const BASE_TOOLS = ['echo', 'add', 'sleep', 'crash', 'large', 'log_stderr', 'fail', 'toggle_extra', 'whoami', 'env', 'cwd', 'alloc', 'hang', 'spawn_child'];
 
 describe('paging: --tools 300 --page-size 7', { timeout: 120000 }, () => {
   const gw = sharedGateway({
