@@ -122,7 +122,8 @@ std::optional<FieldError> read_server(const Value& v, const std::string& config_
         e = FieldError{"command", "must be a non-empty string"};
       } else {
         s.command = val.GetString();
-        if (s.command.find('/') != std::string::npos) s.command = resolve_path(config_path, s.command);
+        if (s.command.find('/') != std::string::npos)
+          s.command = resolve_path(config_path, s.command);
       }
     } else if (key == "args") {
       e = read_string_list(val, "args", s.args);
@@ -183,7 +184,8 @@ std::optional<FieldError> read_server(const Value& v, const std::string& config_
   }
   if (!s.url.empty()) {
     if (!transport_given || s.transport == BackendTransport::stdio) {
-      if (transport_given) return FieldError{"transport", "\"stdio\" needs \"command\", not \"url\""};
+      if (transport_given)
+        return FieldError{"transport", "\"stdio\" needs \"command\", not \"url\""};
       s.transport = BackendTransport::http_auto;
     }
   } else if (s.transport != BackendTransport::stdio) {
@@ -284,7 +286,8 @@ ConfigResult parse_config(std::string_view text, const std::string& path) {
   config.path = path;
   const Value* servers = json::member(doc, "mcpServers");
   if (servers == nullptr) {
-    return ConfigError{path + ": missing \"mcpServers\" (expected {\"mcpServers\": {NAME: {...}}})"};
+    return ConfigError{path +
+                       ": missing \"mcpServers\" (expected {\"mcpServers\": {NAME: {...}}})"};
   }
   if (!servers->IsObject()) {
     return ConfigError{path + ":" + std::to_string(line_of_key(text, "mcpServers")) +
@@ -312,8 +315,8 @@ ConfigResult parse_config(std::string_view text, const std::string& path) {
   for (const auto& m : servers->GetObject()) {
     const std::string name(m.name.GetString(), m.name.GetStringLength());
     const std::size_t line = is_valid_server_name(name) ? line_of_key(text, name) : 0;
-    const std::string where = path + ":" + (line ? std::to_string(line) + ":" : std::string()) +
-                              " server '" + name + "'";
+    const std::string where =
+        path + ":" + (line ? std::to_string(line) + ":" : std::string()) + " server '" + name + "'";
     if (!is_valid_server_name(name)) {
       return ConfigError{where + ": invalid name: must match ^[A-Za-z0-9_-]{1,32}$"};
     }

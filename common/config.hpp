@@ -38,9 +38,9 @@ struct ServerConfig {
   bool disabled = false;
   std::optional<std::string> prefix;  // absent: the server's name
   ToolFilter tools;
-  std::uint32_t timeout_ms = 60000;       // per call
-  std::uint32_t init_timeout_ms = 30000;  // backend start until ready
-  std::uint32_t memory_limit_mb = 0;      // 0: none
+  std::uint32_t timeout_ms = 60000;        // per call
+  std::uint32_t init_timeout_ms = 30000;   // backend start until ready
+  std::uint32_t memory_limit_mb = 0;       // 0: none
   std::uint32_t ping_interval_ms = 30000;  // liveness pings to the backend; 0: none
   std::uint32_t ping_timeout_ms = 10000;
 
@@ -49,9 +49,9 @@ struct ServerConfig {
 };
 
 struct RestartSettings {
-  std::uint32_t initial_ms = 250;      // first delay after a crash, doubled each time
-  std::uint32_t max_ms = 60000;        // cap of the doubling
-  std::uint32_t stable_ms = 60000;     // up this long: the failure count starts over
+  std::uint32_t initial_ms = 250;       // first delay after a crash, doubled each time
+  std::uint32_t max_ms = 60000;         // cap of the doubling
+  std::uint32_t stable_ms = 60000;      // up this long: the failure count starts over
   std::uint32_t max_fast_failures = 8;  // then "failed", retried every failed_retry_ms
   std::uint32_t failed_retry_ms = 300000;
   bool operator==(const RestartSettings&) const = default;

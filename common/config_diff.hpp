@@ -19,8 +19,8 @@ struct ConfigDiff {
   std::vector<std::string> restarted;  // process-shaping fields changed
   std::vector<std::string> retuned;    // only prefix, tool filter or timeout changed
   std::vector<std::string> unchanged;
-  bool gateway_changed = false;        // naming rules or limits
-  bool listen_changed = false;         // needs a restart of mcproxy itself
+  bool gateway_changed = false;  // naming rules or limits
+  bool listen_changed = false;   // needs a restart of mcproxy itself
 
   bool empty() const {
     return added.empty() && removed.empty() && restarted.empty() && retuned.empty() &&

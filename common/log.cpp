@@ -8,8 +8,8 @@
 #include <sys/uio.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 
@@ -24,20 +24,30 @@ std::atomic<Sink> g_sink{Sink::stderr_text};
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::debug: return "DEBUG";
-    case Level::info: return "INFO";
-    case Level::notice: return "NOTICE";
-    case Level::warning: return "WARN";
-    case Level::error: return "ERROR";
-    case Level::critical: return "CRIT";
+    case Level::debug:
+      return "DEBUG";
+    case Level::info:
+      return "INFO";
+    case Level::notice:
+      return "NOTICE";
+    case Level::warning:
+      return "WARN";
+    case Level::error:
+      return "ERROR";
+    case Level::critical:
+      return "CRIT";
   }
   return "?";
 }
 
 }  // namespace
 
-void set_sink(Sink s) { g_sink = s; }
-Sink sink() { return g_sink.load(); }
+void set_sink(Sink s) {
+  g_sink = s;
+}
+Sink sink() {
+  return g_sink.load();
+}
 
 bool stderr_is_journal() {
   const char* stream = std::getenv("JOURNAL_STREAM");
@@ -50,10 +60,18 @@ bool stderr_is_journal() {
          ino == static_cast<unsigned long long>(st.st_ino);
 }
 
-void set_min_level(Level level) { g_min_level = static_cast<int>(level); }
-Level min_level() { return static_cast<Level>(g_min_level.load()); }
-bool enabled(Level level) { return static_cast<int>(level) <= g_min_level.load(); }
-void set_program(std::string_view name) { g_program.assign(name); }
+void set_min_level(Level level) {
+  g_min_level = static_cast<int>(level);
+}
+Level min_level() {
+  return static_cast<Level>(g_min_level.load());
+}
+bool enabled(Level level) {
+  return static_cast<int>(level) <= g_min_level.load();
+}
+void set_program(std::string_view name) {
+  g_program.assign(name);
+}
 
 std::optional<Level> parse_level(std::string_view text) {
   if (text == "debug") return Level::debug;

@@ -36,11 +36,23 @@ std::optional<Level> parse_level(std::string_view text);
 
 void write(Level level, const Context& ctx, std::string_view message);
 
-inline void debug(std::string_view m, const Context& c = {}) { write(Level::debug, c, m); }
-inline void info(std::string_view m, const Context& c = {}) { write(Level::info, c, m); }
-inline void notice(std::string_view m, const Context& c = {}) { write(Level::notice, c, m); }
-inline void warning(std::string_view m, const Context& c = {}) { write(Level::warning, c, m); }
-inline void error(std::string_view m, const Context& c = {}) { write(Level::error, c, m); }
-inline void critical(std::string_view m, const Context& c = {}) { write(Level::critical, c, m); }
+inline void debug(std::string_view m, const Context& c = {}) {
+  write(Level::debug, c, m);
+}
+inline void info(std::string_view m, const Context& c = {}) {
+  write(Level::info, c, m);
+}
+inline void notice(std::string_view m, const Context& c = {}) {
+  write(Level::notice, c, m);
+}
+inline void warning(std::string_view m, const Context& c = {}) {
+  write(Level::warning, c, m);
+}
+inline void error(std::string_view m, const Context& c = {}) {
+  write(Level::error, c, m);
+}
+inline void critical(std::string_view m, const Context& c = {}) {
+  write(Level::critical, c, m);
+}
 
 }  // namespace mcp::log

@@ -36,7 +36,8 @@ struct StatusBoard::Impl {
   bip::mapped_region region;
   BoardHeader* header() { return static_cast<BoardHeader*>(region.get_address()); }
   StatusSlot* slots() {
-    return reinterpret_cast<StatusSlot*>(static_cast<char*>(region.get_address()) + sizeof(BoardHeader));
+    return reinterpret_cast<StatusSlot*>(static_cast<char*>(region.get_address()) +
+                                         sizeof(BoardHeader));
   }
 };
 
@@ -63,7 +64,8 @@ std::string StatusSlot::last_error_text() const {
 std::uint64_t StatusBoard::now_ms() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
 }
 
 StatusBoard::StatusBoard(std::string name, bool owner, std::unique_ptr<Impl> impl)
@@ -86,7 +88,8 @@ std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::u
         const auto* h = static_cast<const BoardHeader*>(region.get_address());
         if (h->magic == board_magic && h->owner_pid > 0 && h->owner_pid != ::getpid() &&
             (::kill(h->owner_pid, 0) == 0 || errno == EPERM)) {
-          error = "status board " + name + " belongs to running process " + std::to_string(h->owner_pid);
+          error = "status board " + name + " belongs to running process " +
+                  std::to_string(h->owner_pid);
           return nullptr;
         }
       }
@@ -130,7 +133,9 @@ std::unique_ptr<StatusBoard> StatusBoard::open(const std::string& name, std::str
   }
 }
 
-std::uint32_t StatusBoard::slot_count() const { return impl_->header()->slot_count; }
+std::uint32_t StatusBoard::slot_count() const {
+  return impl_->header()->slot_count;
+}
 
 StatusSlot* StatusBoard::slot(std::uint32_t index) {
   return index < slot_count() ? &impl_->slots()[index] : nullptr;

@@ -55,11 +55,11 @@ inline constexpr std::string_view worker_id_prefix = "mcproxy:";
 
 // Worker exit codes (sysexits.h), which tell the supervisor what to do next.
 namespace exit_code {
-inline constexpr int shutdown = 0;       // asked to stop
-inline constexpr int config = 78;        // EX_CONFIG: cannot ever work; do not respawn
-inline constexpr int unavailable = 69;   // EX_UNAVAILABLE: backend did not start or initialize
+inline constexpr int shutdown = 0;         // asked to stop
+inline constexpr int config = 78;          // EX_CONFIG: cannot ever work; do not respawn
+inline constexpr int unavailable = 69;     // EX_UNAVAILABLE: backend did not start or initialize
 inline constexpr int backend_exited = 70;  // EX_SOFTWARE: backend died or broke the protocol
-inline constexpr int channel_lost = 71;  // the supervisor went away
+inline constexpr int channel_lost = 71;    // the supervisor went away
 }  // namespace exit_code
 
 }  // namespace mcp::channel

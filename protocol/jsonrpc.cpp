@@ -4,7 +4,9 @@ namespace mcp::jsonrpc {
 
 namespace {
 
-bool valid_id(const json::Value& id) { return id.IsString() || id.IsInt64() || id.IsUint64(); }
+bool valid_id(const json::Value& id) {
+  return id.IsString() || id.IsInt64() || id.IsUint64();
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   json::Value v(rapidjson::StringRef(s.data(), s.size()));

@@ -29,10 +29,14 @@ inline constexpr std::array<ListKind, 4> all_list_kinds = {
 
 constexpr std::string_view list_method(ListKind k) {
   switch (k) {
-    case ListKind::tools: return "tools/list";
-    case ListKind::prompts: return "prompts/list";
-    case ListKind::resources: return "resources/list";
-    case ListKind::resource_templates: return "resources/templates/list";
+    case ListKind::tools:
+      return "tools/list";
+    case ListKind::prompts:
+      return "prompts/list";
+    case ListKind::resources:
+      return "resources/list";
+    case ListKind::resource_templates:
+      return "resources/templates/list";
   }
   return "";
 }
@@ -40,10 +44,14 @@ constexpr std::string_view list_method(ListKind k) {
 // The member of a list result that holds the items.
 constexpr const char* list_result_member(ListKind k) {
   switch (k) {
-    case ListKind::tools: return "tools";
-    case ListKind::prompts: return "prompts";
-    case ListKind::resources: return "resources";
-    case ListKind::resource_templates: return "resourceTemplates";
+    case ListKind::tools:
+      return "tools";
+    case ListKind::prompts:
+      return "prompts";
+    case ListKind::resources:
+      return "resources";
+    case ListKind::resource_templates:
+      return "resourceTemplates";
   }
   return "";
 }
@@ -51,20 +59,26 @@ constexpr const char* list_result_member(ListKind k) {
 // The capability a server must announce before we ask for that list.
 constexpr const char* list_capability(ListKind k) {
   switch (k) {
-    case ListKind::tools: return "tools";
-    case ListKind::prompts: return "prompts";
+    case ListKind::tools:
+      return "tools";
+    case ListKind::prompts:
+      return "prompts";
     case ListKind::resources:
-    case ListKind::resource_templates: return "resources";
+    case ListKind::resource_templates:
+      return "resources";
   }
   return "";
 }
 
 constexpr std::string_view list_changed_notification(ListKind k) {
   switch (k) {
-    case ListKind::tools: return "notifications/tools/list_changed";
-    case ListKind::prompts: return "notifications/prompts/list_changed";
+    case ListKind::tools:
+      return "notifications/tools/list_changed";
+    case ListKind::prompts:
+      return "notifications/prompts/list_changed";
     case ListKind::resources:
-    case ListKind::resource_templates: return "notifications/resources/list_changed";
+    case ListKind::resource_templates:
+      return "notifications/resources/list_changed";
   }
   return "";
 }

@@ -61,7 +61,8 @@ void Decoder::process_line(std::string_view line, const EventHandler& on_event) 
   if (line.front() == ':') return;  // comment
   const std::size_t colon = line.find(':');
   std::string_view field = line.substr(0, colon);
-  std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (field == "data") {
     if (has_data_) pending_.data += '\n';

@@ -19,7 +19,9 @@ struct Event {
 std::string encode(std::string_view event, std::string_view data, std::string_view id = {});
 
 // A comment line; keeps idle streams alive through proxies that cut silent connections.
-inline std::string keepalive() { return ": keepalive\n\n"; }
+inline std::string keepalive() {
+  return ": keepalive\n\n";
+}
 
 class Decoder {
  public:

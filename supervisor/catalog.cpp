@@ -66,8 +66,8 @@ void Catalog::rebuild(const std::vector<const ServerLists*>& servers, const Nami
       const auto uri_template = json::string_member(item, "uriTemplate");
       if (!uri_template) continue;
       templates_.emplace(std::string(*uri_template), s->server);
-      template_prefixes_.emplace_back(
-          std::string(uri_template->substr(0, uri_template->find('{'))), s->server);
+      template_prefixes_.emplace_back(std::string(uri_template->substr(0, uri_template->find('{'))),
+                                      s->server);
       items_[index(ListKind::resource_templates)].push_back(json::to_string(item));
       ++counts_[{index(ListKind::resource_templates), s->server}];
     }

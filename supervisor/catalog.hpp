@@ -66,9 +66,9 @@ class Catalog {
   std::array<std::vector<std::string>, 4> items_;  // exposed items, JSON text, catalog order
   std::unordered_map<std::string, Route> tools_;
   std::unordered_map<std::string, Route> prompts_;
-  std::unordered_map<std::string, std::string> resources_;          // uri -> server
+  std::unordered_map<std::string, std::string> resources_;              // uri -> server
   std::vector<std::pair<std::string, std::string>> template_prefixes_;  // literal prefix, server
-  std::unordered_map<std::string, std::string> templates_;          // uriTemplate -> server
+  std::unordered_map<std::string, std::string> templates_;              // uriTemplate -> server
   std::map<std::pair<std::size_t, std::string>, std::size_t> counts_;
 };
 

@@ -18,7 +18,8 @@ const char* usage_text =
     "Options:\n"
     "  --config PATH        mcp-servers.json ({\"mcpServers\": {...}}, Claude Desktop's format)\n"
     "                       default: /etc/mcproxy/mcp-servers.json\n"
-    "  --listen HOST:PORT   where to serve; default: the config's mcproxy.listen, else 127.0.0.1:12009\n"
+    "  --listen HOST:PORT   where to serve; default: the config's mcproxy.listen, else "
+    "127.0.0.1:12009\n"
     "  --log                human-readable log lines on stderr\n"
     "  --journal            structured entries in the systemd journal (the default when\n"
     "                       stderr is the journal, i.e. under systemd)\n"
@@ -60,7 +61,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
       return args[++i];
     };
     if (a == "--help" || a == "-h") return PrintCommand{usage_text};
-    if (a == "--version" || a == "-V") return PrintCommand{std::string("mcproxy ") + MCPROXY_VERSION + "\n"};
+    if (a == "--version" || a == "-V")
+      return PrintCommand{std::string("mcproxy ") + MCPROXY_VERSION + "\n"};
     if (a == "--log") {
       run.log_to_stderr = true;
     } else if (a == "--journal") {
@@ -71,7 +73,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
       run.config_path = *v;
     } else if (a == "--listen" || a == "-l") {
       auto v = value("--listen");
-      if (!v || !parse_listen(*v)) return UsageError{"--listen needs HOST:PORT, e.g. 127.0.0.1:12009"};
+      if (!v || !parse_listen(*v))
+        return UsageError{"--listen needs HOST:PORT, e.g. 127.0.0.1:12009"};
       run.listen = *v;
     } else if (a == "--log-level") {
       auto v = value("--log-level");

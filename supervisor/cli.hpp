@@ -12,7 +12,7 @@ namespace mcp::supervisor {
 
 struct RunCommand {
   std::string config_path = "/etc/mcproxy/mcp-servers.json";
-  std::string listen;  // HOST:PORT; empty: the config's, else 127.0.0.1:12009
+  std::string listen;           // HOST:PORT; empty: the config's, else 127.0.0.1:12009
   bool log_to_stderr = false;   // --log: human-readable stderr, even under systemd
   bool log_to_journal = false;  // --journal: the journal, even when stderr is not it
   log::Level log_level = log::Level::info;

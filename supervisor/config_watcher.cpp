@@ -13,8 +13,8 @@ namespace mcp::supervisor {
 
 namespace {
 
-constexpr uint32_t watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
-                                IN_DELETE | IN_ONLYDIR;
+constexpr uint32_t watch_mask =
+    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ONLYDIR;
 
 std::pair<std::string, std::string> split_path(const std::string& path) {
   const auto slash = path.rfind('/');

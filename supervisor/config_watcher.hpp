@@ -38,7 +38,7 @@ class ConfigWatcher {
   std::function<void()> on_change_;
   asio::posix::stream_descriptor inotify_;
   asio::steady_timer debounce_timer_;
-  std::map<int, std::string> watches_;  // watch descriptor -> directory
+  std::map<int, std::string> watches_;        // watch descriptor -> directory
   std::map<std::string, std::string> names_;  // directory -> file name we care about there
   std::array<char, 8192> buffer_{};
 };

@@ -20,7 +20,8 @@ void ElasticThreadPool::enqueue(std::function<void()> fn) {
 void ElasticThreadPool::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    const bool got = work_.wait_for(lock, idle_timeout_, [this] { return !jobs_.empty() || shutdown_; });
+    const bool got =
+        work_.wait_for(lock, idle_timeout_, [this] { return !jobs_.empty() || shutdown_; });
     if (jobs_.empty() && (shutdown_ || !got)) break;
     auto fn = std::move(jobs_.front());
     jobs_.pop_front();

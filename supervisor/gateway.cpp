@@ -39,12 +39,18 @@ constexpr auto heartbeat_timeout = std::chrono::milliseconds(5000);
 
 const char* level_name(log::Level l) {
   switch (l) {
-    case log::Level::debug: return "debug";
-    case log::Level::info: return "info";
-    case log::Level::notice: return "notice";
-    case log::Level::warning: return "warning";
-    case log::Level::error: return "error";
-    case log::Level::critical: return "critical";
+    case log::Level::debug:
+      return "debug";
+    case log::Level::info:
+      return "info";
+    case log::Level::notice:
+      return "notice";
+    case log::Level::warning:
+      return "warning";
+    case log::Level::error:
+      return "error";
+    case log::Level::critical:
+      return "critical";
   }
   return "info";
 }
@@ -94,7 +100,8 @@ class Gateway {
     started_at_ = std::chrono::steady_clock::now();
     wait_for_signals();
     tick_status();
-    notifier_.start_watchdog([this](std::chrono::milliseconds budget) { return self_check(budget); });
+    notifier_.start_watchdog(
+        [this](std::chrono::milliseconds budget) { return self_check(budget); });
 
     io_.run();
     front_.stop();
@@ -139,7 +146,8 @@ class Gateway {
       if (ec) return;
       const char* ms = std::getenv("MCPROXY_TEST_STALL_MS");
       const auto stall = std::chrono::milliseconds(ms ? std::atoi(ms) : 30000);
-      log::warning("test hook: stalling the event loop for " + std::to_string(stall.count()) + " ms");
+      log::warning("test hook: stalling the event loop for " + std::to_string(stall.count()) +
+                   " ms");
       std::this_thread::sleep_for(stall);
       arm_test_stall();
     });
@@ -153,8 +161,8 @@ class Gateway {
     const auto t0 = std::chrono::steady_clock::now();
     auto loaded = load_config_file(command_.config_path);
     if (auto* err = std::get_if<ConfigError>(&loaded)) {
-      log::error("reload (" + std::string(trigger) + ") rejected, the running config keeps serving: " +
-                 err->message);
+      log::error("reload (" + std::string(trigger) +
+                 ") rejected, the running config keeps serving: " + err->message);
       notifier_.ready();
       return;
     }
@@ -166,7 +174,8 @@ class Gateway {
     }
     apply(diff, next);
     config_ = std::move(next);
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - t0);
     log::notice("reloaded (" + std::string(trigger) + ") in " + std::to_string(us.count()) +
                 " us: " + diff.summary());
     notifier_.ready();
@@ -254,7 +263,8 @@ class Gateway {
     if (host == "::") host = "::1";
     httplib::Client client(host, front_.port());
     const auto secs = std::chrono::duration_cast<std::chrono::seconds>(budget).count();
-    const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(budget).count() % 1000000;
+    const auto usecs =
+        std::chrono::duration_cast<std::chrono::microseconds>(budget).count() % 1000000;
     client.set_connection_timeout(secs, usecs);
     client.set_read_timeout(secs, usecs);
     auto res = client.Get("/health");
@@ -284,10 +294,9 @@ class Gateway {
 }  // namespace
 
 int run_gateway(const RunCommand& command, Config config) {
-  const std::string listen_text =
-      !command.listen.empty() ? command.listen
-      : !config.gateway.listen.empty() ? config.gateway.listen
-                                       : std::string(default_listen);
+  const std::string listen_text = !command.listen.empty()          ? command.listen
+                                  : !config.gateway.listen.empty() ? config.gateway.listen
+                                                                   : std::string(default_listen);
   const auto listen = parse_listen(listen_text);
   if (!listen) {
     log::critical("invalid listen address '" + listen_text + "' (expected HOST:PORT)");

@@ -24,7 +24,8 @@ std::string origin_host(std::string_view origin) {
   if (scheme != std::string_view::npos) origin.remove_prefix(scheme + 3);
   if (!origin.empty() && origin.front() == '[') {
     auto close = origin.find(']');
-    return std::string(origin.substr(0, close == std::string_view::npos ? origin.size() : close + 1));
+    return std::string(
+        origin.substr(0, close == std::string_view::npos ? origin.size() : close + 1));
   }
   return std::string(origin.substr(0, origin.find_first_of(":/")));
 }
@@ -60,7 +61,9 @@ HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
   install_routes();
 }
 
-HttpFront::~HttpFront() { stop(); }
+HttpFront::~HttpFront() {
+  stop();
+}
 
 bool HttpFront::bind(std::string& error) {
   if (options_.port == 0) {
@@ -108,7 +111,9 @@ bool HttpFront::acquire_stream() {
   return false;
 }
 
-void HttpFront::release_stream() { open_streams_.fetch_sub(1); }
+void HttpFront::release_stream() {
+  open_streams_.fetch_sub(1);
+}
 
 void HttpFront::install_routes() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -120,13 +125,20 @@ void HttpFront::install_routes() {
                     "application/json");
     return httplib::Server::HandlerResponse::Handled;
   });
-  server_.Get("/sse", [this](const httplib::Request& q, httplib::Response& r) { handle_sse_open(q, r); });
-  server_.Post("/messages", [this](const httplib::Request& q, httplib::Response& r) { handle_sse_post(q, r); });
-  server_.Post("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_post(q, r); });
-  server_.Get("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_get(q, r); });
-  server_.Delete("/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_delete(q, r); });
-  server_.Get("/health", [this](const httplib::Request&, httplib::Response& r) { handle_health(r); });
-  server_.Get("/status", [this](const httplib::Request&, httplib::Response& r) { handle_status(r); });
+  server_.Get("/sse",
+              [this](const httplib::Request& q, httplib::Response& r) { handle_sse_open(q, r); });
+  server_.Post("/messages",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_sse_post(q, r); });
+  server_.Post("/mcp",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_post(q, r); });
+  server_.Get("/mcp",
+              [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_get(q, r); });
+  server_.Delete(
+      "/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_delete(q, r); });
+  server_.Get("/health",
+              [this](const httplib::Request&, httplib::Response& r) { handle_health(r); });
+  server_.Get("/status",
+              [this](const httplib::Request&, httplib::Response& r) { handle_status(r); });
 }
 
 std::optional<std::string> HttpFront::ask_loop(std::function<std::string()> fn,

@@ -15,7 +15,8 @@ void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res)
     res.status = 503;
     res.set_content("too many open streams (" + std::to_string(options_.max_streams) + ")\n",
                     "text/plain");
-    log::warning("refused an SSE stream: " + std::to_string(options_.max_streams) + " already open");
+    log::warning("refused an SSE stream: " + std::to_string(options_.max_streams) +
+                 " already open");
     return;
   }
   const std::string id = new_session_id();
@@ -91,8 +92,9 @@ void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& 
   }
   res.status = frames.front().http_status;
   if (res.status == 404) {
-    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request, "Session not found"),
-                    "application/json");
+    res.set_content(
+        jsonrpc::error_response("null", jsonrpc::code::invalid_request, "Session not found"),
+        "application/json");
   } else {
     res.set_content("Accepted", "text/plain");
   }

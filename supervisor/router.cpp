@@ -66,8 +66,8 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
   }
   if (session == nullptr || session->transport != transport) {
     if (reply) {
-      reply->push({jsonrpc::error_response(jsonrpc::id_text(message), jsonrpc::code::invalid_request,
-                                           "Session not found"),
+      reply->push({jsonrpc::error_response(jsonrpc::id_text(message),
+                                           jsonrpc::code::invalid_request, "Session not found"),
                    true, 404});
     }
     return;
@@ -77,8 +77,9 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
 
   switch (c.kind) {
     case jsonrpc::Kind::invalid:
-      deliver(target, jsonrpc::error_response(jsonrpc::id_text(message), jsonrpc::code::invalid_request,
-                                              std::string("Invalid request: ") + c.reason),
+      deliver(target,
+              jsonrpc::error_response(jsonrpc::id_text(message), jsonrpc::code::invalid_request,
+                                      std::string("Invalid request: ") + c.reason),
               true);
       return;
     case jsonrpc::Kind::request:
@@ -220,13 +221,13 @@ void Router::handle_notification(Session& session, json::Document& msg) {
     if (!gid) return;
     auto call = calls_.take(*gid);
     if (pool_) {
-      pool_->send(call->server,
-                  jsonrpc::notification("notifications/cancelled",
-                                        "{\"requestId\":" + std::to_string(*gid) +
-                                            (json::member(*params, "reason")
-                                                 ? ",\"reason\":" + json::to_string((*params)["reason"])
-                                                 : std::string()) +
-                                            "}"));
+      pool_->send(call->server, jsonrpc::notification(
+                                    "notifications/cancelled",
+                                    "{\"requestId\":" + std::to_string(*gid) +
+                                        (json::member(*params, "reason")
+                                             ? ",\"reason\":" + json::to_string((*params)["reason"])
+                                             : std::string()) +
+                                        "}"));
     }
     // The cancelled request gets no answer (basic/utilities/cancellation); a POST waiting for
     // one is ended without a body.
@@ -302,8 +303,10 @@ void Router::route_by_uri(Session& session, json::Document& msg,
   const json::Value* params = json::object_member(msg, "params");
   const auto uri = params ? json::string_member(*params, "uri") : std::nullopt;
   if (!uri) {
-    deliver(reply, jsonrpc::error_response(jsonrpc::id_text(msg), invalid_params, "params.uri is required"),
-            true);
+    deliver(
+        reply,
+        jsonrpc::error_response(jsonrpc::id_text(msg), invalid_params, "params.uri is required"),
+        true);
     return;
   }
   auto owner = catalog_.resource_owner(*uri);
@@ -330,7 +333,9 @@ void Router::route_completion(Session& session, json::Document& msg,
     const auto name = json::string_member(*ref, "name");
     const Route* route = name ? catalog_.prompt(*name) : nullptr;
     if (route == nullptr) {
-      deliver(reply, jsonrpc::error_response(id, invalid_params, "Unknown prompt: " + std::string(name.value_or(""))),
+      deliver(reply,
+              jsonrpc::error_response(id, invalid_params,
+                                      "Unknown prompt: " + std::string(name.value_or(""))),
               true);
       return;
     }
@@ -345,15 +350,19 @@ void Router::route_completion(Session& session, json::Document& msg,
     auto owner = uri ? catalog_.template_owner(*uri) : std::nullopt;
     if (!owner && uri) owner = catalog_.resource_owner(*uri);
     if (!owner) {
-      deliver(reply, jsonrpc::error_response(id, invalid_params, "Unknown resource: " + std::string(uri.value_or(""))),
+      deliver(reply,
+              jsonrpc::error_response(id, invalid_params,
+                                      "Unknown resource: " + std::string(uri.value_or(""))),
               true);
       return;
     }
     forward(session, msg, *owner, reply);
     return;
   }
-  deliver(reply, jsonrpc::error_response(id, invalid_params, "params.ref must be ref/prompt or ref/resource"),
-          true);
+  deliver(
+      reply,
+      jsonrpc::error_response(id, invalid_params, "params.ref must be ref/prompt or ref/resource"),
+      true);
 }
 
 void Router::forward(Session& session, json::Document& msg, const std::string& server,
@@ -361,13 +370,14 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   const std::string client_id = jsonrpc::id_text(msg);
   const WorkerSlot* slot = pool_ ? pool_->slot(server) : nullptr;
   if (slot == nullptr || slot->state != WorkerState::ready) {
-    deliver(reply,
-            jsonrpc::error_response(client_id, internal_error,
-                                    "Server '" + server + "' is not available (" +
-                                        (slot ? to_string(slot->state) : "removed") +
-                                        (slot && !slot->last_exit.empty() ? ", last exit: " + slot->last_exit : "") +
-                                        ")"),
-            true);
+    deliver(
+        reply,
+        jsonrpc::error_response(
+            client_id, internal_error,
+            "Server '" + server + "' is not available (" +
+                (slot ? to_string(slot->state) : "removed") +
+                (slot && !slot->last_exit.empty() ? ", last exit: " + slot->last_exit : "") + ")"),
+        true);
     return;
   }
   PendingCall call;
@@ -376,7 +386,8 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   call.server = server;
   call.method = std::string(*json::string_member(msg, "method"));
   call.reply = reply;
-  call.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(slot->config.timeout_ms);
+  call.deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(slot->config.timeout_ms);
 
   auto& a = msg.GetAllocator();
   json::Value* meta = nullptr;
@@ -411,7 +422,8 @@ void Router::forward_to_all(std::string_view method, const json::Value& params) 
     call.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     const std::uint64_t gid = calls_.add(std::move(call));
     const std::string frame = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(gid) +
-                              ",\"method\":" + quoted(method) + ",\"params\":" + json::to_string(params) + "}";
+                              ",\"method\":" + quoted(method) +
+                              ",\"params\":" + json::to_string(params) + "}";
     if (!pool_->send(name, frame)) calls_.take(gid);
   }
   arm_deadline_timer();
@@ -476,10 +488,10 @@ void Router::on_deadline() {
     log::warning(call.method + " timed out after " + std::to_string(timeout) + " ms, cancelled",
                  {call.server, call.session_id});
     if (pool_) {
-      pool_->send(call.server, jsonrpc::notification(
-                                   "notifications/cancelled",
-                                   "{\"requestId\":" + std::to_string(call.gateway_id) +
-                                       ",\"reason\":\"timed out in the gateway\"}"));
+      pool_->send(call.server,
+                  jsonrpc::notification("notifications/cancelled",
+                                        "{\"requestId\":" + std::to_string(call.gateway_id) +
+                                            ",\"reason\":\"timed out in the gateway\"}"));
     }
     // The call may be slow, or the backend may be hung: the worker pings it and restarts it if
     // the ping goes unanswered too.

@@ -89,7 +89,8 @@ class Router : public WorkerEvents {
                const std::shared_ptr<Outbox>& reply);
   void forward_to_all(std::string_view method, const json::Value& params);
   void route_by_uri(Session& session, json::Document& msg, const std::shared_ptr<Outbox>& reply);
-  void route_completion(Session& session, json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  void route_completion(Session& session, json::Document& msg,
+                        const std::shared_ptr<Outbox>& reply);
   void on_backend_response(const std::string& server, json::Document& msg);
   void on_backend_notification(const std::string& server, json::Document& msg);
   void on_backend_request(const std::string& server, json::Document& msg);

@@ -25,7 +25,6 @@ void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
 
 }  // namespace
 
-
 void Router::on_worker_ready(const std::string& server, json::Document params) {
   auto cfg = configs_.find(server);
   if (cfg == configs_.end()) return;  // removed meanwhile
@@ -64,7 +63,8 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
 void Router::on_worker_down(const std::string& server, const std::string& reason) {
   auto failed = calls_.take_server(server);
   if (!failed.empty()) {
-    log::warning("failing " + std::to_string(failed.size()) + " call(s) in flight: " + reason, {server});
+    log::warning("failing " + std::to_string(failed.size()) + " call(s) in flight: " + reason,
+                 {server});
   }
   for (const auto& call : failed) {
     fail_call(call, jsonrpc::code::connection_closed,
@@ -75,9 +75,15 @@ void Router::on_worker_down(const std::string& server, const std::string& reason
 void Router::on_worker_message(const std::string& server, json::Document message) {
   const auto c = jsonrpc::classify(message);
   switch (c.kind) {
-    case jsonrpc::Kind::response: on_backend_response(server, message); return;
-    case jsonrpc::Kind::notification: on_backend_notification(server, message); return;
-    case jsonrpc::Kind::request: on_backend_request(server, message); return;
+    case jsonrpc::Kind::response:
+      on_backend_response(server, message);
+      return;
+    case jsonrpc::Kind::notification:
+      on_backend_notification(server, message);
+      return;
+    case jsonrpc::Kind::request:
+      on_backend_request(server, message);
+      return;
     case jsonrpc::Kind::invalid:
       log::warning(std::string("backend sent an invalid message (dropped): ") + c.reason, {server});
       return;
@@ -92,7 +98,7 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
   }
   auto call = calls_.take(id.GetUint64());
   if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
-  if (!call->reply) return;                      // fire-and-forget (logging/setLevel)
+  if (!call->reply) return;                     // fire-and-forget (logging/setLevel)
   json::Document client_id;
   client_id.Parse(call->client_id.c_str());
   msg["id"].CopyFrom(client_id, msg.GetAllocator());
@@ -102,7 +108,8 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
 void Router::on_backend_notification(const std::string& server, json::Document& msg) {
   const std::string_view method = *json::string_member(msg, "method");
   if (method == "notifications/progress") {
-    json::Value* params = msg.HasMember("params") && msg["params"].IsObject() ? &msg["params"] : nullptr;
+    json::Value* params =
+        msg.HasMember("params") && msg["params"].IsObject() ? &msg["params"] : nullptr;
     if (params == nullptr || !params->HasMember("progressToken") ||
         !(*params)["progressToken"].IsUint64()) {
       return;
@@ -131,9 +138,9 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
   }
   // Server-to-client requests (sampling, elicitation, roots) are refused explicitly rather
   // than left unanswered: the backend fails one call instead of hanging.
-  pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
-                                              "mcproxy does not relay " + std::string(method) +
-                                                  " to clients"));
+  pool_->send(server, jsonrpc::error_response(
+                          id, jsonrpc::code::method_not_found,
+                          "mcproxy does not relay " + std::string(method) + " to clients"));
 }
 
 }  // namespace mcp::supervisor

@@ -18,7 +18,9 @@ Session* SessionRegistry::find(const std::string& id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void SessionRegistry::remove(const std::string& id) { sessions_.erase(id); }
+void SessionRegistry::remove(const std::string& id) {
+  sessions_.erase(id);
+}
 
 std::size_t SessionRegistry::count(FrontTransport t) const {
   std::size_t n = 0;

@@ -9,7 +9,6 @@
 
 namespace mcp::supervisor {
 
-
 std::string Router::status_json() const {
   json::Document d;
   auto& a = d.GetAllocator();
@@ -24,14 +23,19 @@ std::string Router::status_json() const {
       s.AddMember("name", json::string_value(name, a), a);
       s.AddMember("state", json::string_value(to_string(slot.state), a), a);
       // null, not -1, when there is no process: -1 reads as a pid to a careless script.
-      s.AddMember("workerPid", slot.worker_pid > 0 ? json::Value(slot.worker_pid) : json::Value(), a);
-      s.AddMember("backendPid", slot.backend_pid > 0 ? json::Value(slot.backend_pid) : json::Value(), a);
+      s.AddMember("workerPid", slot.worker_pid > 0 ? json::Value(slot.worker_pid) : json::Value(),
+                  a);
+      s.AddMember("backendPid",
+                  slot.backend_pid > 0 ? json::Value(slot.backend_pid) : json::Value(), a);
       s.AddMember("restarts", slot.restarts, a);
       s.AddMember("tools", static_cast<std::uint64_t>(catalog_.count(ListKind::tools, name)), a);
-      s.AddMember("prompts", static_cast<std::uint64_t>(catalog_.count(ListKind::prompts, name)), a);
-      s.AddMember("resources", static_cast<std::uint64_t>(catalog_.count(ListKind::resources, name)), a);
+      s.AddMember("prompts", static_cast<std::uint64_t>(catalog_.count(ListKind::prompts, name)),
+                  a);
+      s.AddMember("resources",
+                  static_cast<std::uint64_t>(catalog_.count(ListKind::resources, name)), a);
       s.AddMember("resourceTemplates",
-                  static_cast<std::uint64_t>(catalog_.count(ListKind::resource_templates, name)), a);
+                  static_cast<std::uint64_t>(catalog_.count(ListKind::resource_templates, name)),
+                  a);
       s.AddMember("inFlight", static_cast<std::uint64_t>(calls_.count_server(name)), a);
       s.AddMember("lastExit", json::string_value(slot.last_exit, a), a);
       if (const StatusSlot* b = pool_->status_slot(name); b != nullptr && slot.worker_pid > 0) {
@@ -57,9 +61,11 @@ std::string Router::status_json() const {
   d.AddMember("servers", servers, a);
   json::Value sessions(rapidjson::kObjectType);
   sessions.AddMember("total", static_cast<std::uint64_t>(sessions_.size()), a);
-  sessions.AddMember("sse", static_cast<std::uint64_t>(sessions_.count(FrontTransport::legacy_sse)), a);
+  sessions.AddMember("sse", static_cast<std::uint64_t>(sessions_.count(FrontTransport::legacy_sse)),
+                     a);
   sessions.AddMember("streamable",
-                     static_cast<std::uint64_t>(sessions_.count(FrontTransport::streamable_http)), a);
+                     static_cast<std::uint64_t>(sessions_.count(FrontTransport::streamable_http)),
+                     a);
   d.AddMember("sessions", sessions, a);
   d.AddMember("inFlight", static_cast<std::uint64_t>(calls_.size()), a);
   return json::to_string(d);

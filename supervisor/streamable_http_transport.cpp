@@ -75,8 +75,8 @@ void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& 
   }
   const auto c = jsonrpc::classify(doc);
   if (c.kind == jsonrpc::Kind::invalid) {
-    send_error(res, 400, jsonrpc::code::invalid_request, std::string("Invalid request: ") + c.reason,
-               jsonrpc::id_text(doc));
+    send_error(res, 400, jsonrpc::code::invalid_request,
+               std::string("Invalid request: ") + c.reason, jsonrpc::id_text(doc));
     return;
   }
   const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
@@ -93,7 +93,8 @@ void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& 
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
   auto message = std::make_shared<json::Document>(std::move(doc));
   asio::post(io_, [this, session_id, message, outbox] {
-    router_.handle_message(session_id, FrontTransport::streamable_http, std::move(*message), outbox);
+    router_.handle_message(session_id, FrontTransport::streamable_http, std::move(*message),
+                           outbox);
   });
   reply_from_outbox(outbox, is_initialize ? session_id : std::string(), res);
 }
@@ -176,7 +177,8 @@ void HttpFront::reply_batch(const std::string& session_id, json::Document& batch
     auto message = std::make_shared<json::Document>();
     message->CopyFrom(item, message->GetAllocator());
     asio::post(io_, [this, session_id, message, outbox] {
-      router_.handle_message(session_id, FrontTransport::streamable_http, std::move(*message), outbox);
+      router_.handle_message(session_id, FrontTransport::streamable_http, std::move(*message),
+                             outbox);
     });
     outboxes.push_back(std::move(outbox));
   }
@@ -215,7 +217,8 @@ void HttpFront::handle_mcp_get(const httplib::Request& req, httplib::Response& r
   }
   const std::string session_id = req.get_header_value(session_header);
   if (session_id.empty()) {
-    send_error(res, 400, jsonrpc::code::invalid_request, "Bad Request: Mcp-Session-Id header is required");
+    send_error(res, 400, jsonrpc::code::invalid_request,
+               "Bad Request: Mcp-Session-Id header is required");
     return;
   }
   if (!version_header_ok(req, res)) return;
@@ -235,7 +238,8 @@ void HttpFront::handle_mcp_get(const httplib::Request& req, httplib::Response& r
     if (status == 404) {
       send_error(res, 404, jsonrpc::code::invalid_request, "Session not found");
     } else if (status == 409) {
-      send_error(res, 409, jsonrpc::code::invalid_request, "Conflict: this session already has a GET stream");
+      send_error(res, 409, jsonrpc::code::invalid_request,
+                 "Conflict: this session already has a GET stream");
     } else {
       send_error(res, 503, jsonrpc::code::internal_error, "The gateway is not answering");
     }
@@ -266,7 +270,8 @@ void HttpFront::handle_mcp_get(const httplib::Request& req, httplib::Response& r
 void HttpFront::handle_mcp_delete(const httplib::Request& req, httplib::Response& res) {
   const std::string session_id = req.get_header_value(session_header);
   if (session_id.empty()) {
-    send_error(res, 400, jsonrpc::code::invalid_request, "Bad Request: Mcp-Session-Id header is required");
+    send_error(res, 400, jsonrpc::code::invalid_request,
+               "Bad Request: Mcp-Session-Id header is required");
     return;
   }
   auto outbox = std::make_shared<Outbox>(4096);

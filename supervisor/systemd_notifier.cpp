@@ -14,7 +14,8 @@ SystemdNotifier::SystemdNotifier() {
   const char* socket = std::getenv("NOTIFY_SOCKET");
   enabled_ = socket != nullptr && *socket != '\0';
   uint64_t usec = 0;
-  if (enabled_ && sd_watchdog_enabled(0, &usec) > 0) watchdog_usec_ = std::chrono::microseconds(usec);
+  if (enabled_ && sd_watchdog_enabled(0, &usec) > 0)
+    watchdog_usec_ = std::chrono::microseconds(usec);
 }
 
 SystemdNotifier::~SystemdNotifier() {
@@ -32,7 +33,9 @@ void SystemdNotifier::send(const std::string& message) {
   if (rc < 0) log::warning("sd_notify failed: " + std::string(std::strerror(-rc)));
 }
 
-void SystemdNotifier::ready() { send("READY=1"); }
+void SystemdNotifier::ready() {
+  send("READY=1");
+}
 
 void SystemdNotifier::reloading() {
   timespec ts{};
@@ -42,7 +45,9 @@ void SystemdNotifier::reloading() {
   send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
 }
 
-void SystemdNotifier::stopping() { send("STOPPING=1"); }
+void SystemdNotifier::stopping() {
+  send("STOPPING=1");
+}
 
 void SystemdNotifier::status(const std::string& text) {
   if (text == last_status_) return;
@@ -70,8 +75,9 @@ void SystemdNotifier::watchdog_loop(std::function<bool(std::chrono::milliseconds
       send("WATCHDOG=1");
       if (!was_healthy) log::notice("self-check passes again; watchdog pings resumed");
     } else if (was_healthy) {
-      log::error("self-check failed (event loop or HTTP front not answering); withholding the "
-                 "watchdog ping, systemd will restart us if this lasts");
+      log::error(
+          "self-check failed (event loop or HTTP front not answering); withholding the "
+          "watchdog ping, systemd will restart us if this lasts");
     }
     was_healthy = healthy;
     lock.lock();

@@ -32,7 +32,8 @@ std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     const char* name = sigabbrev_np(WTERMSIG(status));
-    return std::string("signal ") + (name ? std::string("SIG") + name : std::to_string(WTERMSIG(status)));
+    return std::string("signal ") +
+           (name ? std::string("SIG") + name : std::to_string(WTERMSIG(status)));
   }
   return "status " + std::to_string(status);
 }
@@ -45,8 +46,9 @@ std::string format_delay(std::chrono::milliseconds d) {
 // Children start clean: systemd's variables are meant for us alone (design.md, "Children
 // start clean"); a backend that saw NOTIFY_SOCKET could claim to be the service.
 std::vector<std::string> worker_environment() {
-  static constexpr std::string_view dropped[] = {"NOTIFY_SOCKET=", "WATCHDOG_PID=", "WATCHDOG_USEC=",
-                                                 "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES="};
+  static constexpr std::string_view dropped[] = {
+      "NOTIFY_SOCKET=", "WATCHDOG_PID=", "WATCHDOG_USEC=",
+      "LISTEN_FDS=",    "LISTEN_PID=",   "LISTEN_FDNAMES="};
   std::vector<std::string> out;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
@@ -68,7 +70,8 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
   for (const auto& s : c.args) args.PushBack(json::string_value(s, a), a);
   d.AddMember("args", args, a);
   json::Value env(rapidjson::kObjectType);
-  for (const auto& [k, v] : c.env) env.AddMember(json::string_value(k, a), json::string_value(v, a), a);
+  for (const auto& [k, v] : c.env)
+    env.AddMember(json::string_value(k, a), json::string_value(v, a), a);
   d.AddMember("env", env, a);
   d.AddMember("cwd", json::string_value(c.cwd, a), a);
   d.AddMember("initTimeoutMs", c.init_timeout_ms, a);
@@ -87,13 +90,20 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
 
 const char* to_string(WorkerState s) {
   switch (s) {
-    case WorkerState::starting: return "starting";
-    case WorkerState::ready: return "ready";
-    case WorkerState::backoff: return "backoff";
-    case WorkerState::draining: return "draining";
-    case WorkerState::stopped: return "stopped";
-    case WorkerState::failed: return "failed";
-    case WorkerState::disabled: return "disabled";
+    case WorkerState::starting:
+      return "starting";
+    case WorkerState::ready:
+      return "ready";
+    case WorkerState::backoff:
+      return "backoff";
+    case WorkerState::draining:
+      return "draining";
+    case WorkerState::stopped:
+      return "stopped";
+    case WorkerState::failed:
+      return "failed";
+    case WorkerState::disabled:
+      return "disabled";
   }
   return "?";
 }
@@ -182,7 +192,8 @@ void WorkerPool::check_heartbeats() {
     log::error("worker pid " + std::to_string(slot->worker_pid) + " has not beaten for " +
                    std::to_string(now - beat) + " ms; killing it and its backend's process group",
                {name});
-    slot->exiting_reason = "heartbeat stale for " + std::to_string(now - beat) + " ms (hung worker)";
+    slot->exiting_reason =
+        "heartbeat stale for " + std::to_string(now - beat) + " ms (hung worker)";
     ::kill(slot->worker_pid, SIGKILL);
     if (slot->backend_pid > 0) ::kill(-slot->backend_pid, SIGKILL);
     slot->spawned_ms = now;  // one kill per stale period; the reap restarts it
@@ -195,7 +206,7 @@ void WorkerPool::check_heartbeats() {
 
 void WorkerPool::transition(WorkerSlot& slot, WorkerState to, const std::string& why) {
   if (slot.state == to) return;
-  const auto level = to == WorkerState::failed ? log::Level::error
+  const auto level = to == WorkerState::failed    ? log::Level::error
                      : to == WorkerState::backoff ? log::Level::warning
                                                   : log::Level::info;
   log::write(level, {slot.config.name},
@@ -328,7 +339,8 @@ void WorkerPool::spawn(WorkerSlot& slot) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, worker_path_.c_str(), &actions, &attr, argv.data(), envp.data());
+  const int rc =
+      ::posix_spawn(&pid, worker_path_.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -370,7 +382,8 @@ void WorkerPool::spawn(WorkerSlot& slot) {
 
 void WorkerPool::send_start(WorkerSlot& slot) {
   slot.channel->send(jsonrpc::notification(
-      channel::method::start, start_params(slot.config, max_message_bytes_, board_, slot.board_slot)));
+      channel::method::start,
+      start_params(slot.config, max_message_bytes_, board_, slot.board_slot)));
 }
 
 void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
@@ -382,7 +395,8 @@ void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
   const auto method = json::string_member(doc, "method");
   if (method && method->substr(0, 8) == "mcproxy/") {
     json::Document params;
-    if (const json::Value* p = json::member(doc, "params")) params.CopyFrom(*p, params.GetAllocator());
+    if (const json::Value* p = json::member(doc, "params"))
+      params.CopyFrom(*p, params.GetAllocator());
     if (*method == channel::method::backend_started) {
       if (const json::Value* pid = json::member(params, "pid"); pid && pid->IsInt()) {
         slot.backend_pid = pid->GetInt();
@@ -399,7 +413,8 @@ void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {
       slot.stderr_tail.clear();
       if (const json::Value* tail = json::array_member(params, "stderrTail")) {
         for (const auto& entry : tail->GetArray()) {
-          if (entry.IsString()) slot.stderr_tail.emplace_back(entry.GetString(), entry.GetStringLength());
+          if (entry.IsString())
+            slot.stderr_tail.emplace_back(entry.GetString(), entry.GetStringLength());
         }
       }
     }
@@ -439,13 +454,15 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
   slot.kill_timer.cancel();
   if (slot.channel) slot.channel->close();
   on_channel_closed(slot);
-  const bool normal_exit = WIFEXITED(status) && WEXITSTATUS(status) != channel::exit_code::channel_lost;
+  const bool normal_exit =
+      WIFEXITED(status) && WEXITSTATUS(status) != channel::exit_code::channel_lost;
   // A worker that died without cleaning up (SIGKILL, a crash) leaves its backend's process
   // group behind; the backend's pid is its group id (worker/backend_process.hpp).
   if (!normal_exit && slot.backend_pid > 0) ::kill(-slot.backend_pid, SIGKILL);
   slot.worker_pid = -1;
   slot.backend_pid = -1;
-  slot.last_exit = describe_status(status) + (slot.exiting_reason.empty() ? "" : ": " + slot.exiting_reason);
+  slot.last_exit =
+      describe_status(status) + (slot.exiting_reason.empty() ? "" : ": " + slot.exiting_reason);
 
   if (slot.state == WorkerState::draining || stopping_all_) {
     transition(slot, WorkerState::stopped, slot.last_exit);
@@ -463,7 +480,8 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
     return;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == channel::exit_code::config) {
-    transition(slot, WorkerState::failed, slot.last_exit + "; not retrying until the config changes");
+    transition(slot, WorkerState::failed,
+               slot.last_exit + "; not retrying until the config changes");
     return;
   }
   const auto decision = slot.backoff.on_exit(std::chrono::steady_clock::now());
@@ -485,7 +503,8 @@ void WorkerPool::request_stop(WorkerSlot& slot, std::chrono::milliseconds grace)
     return;
   }
   if (slot.state != WorkerState::draining) {
-    transition(slot, WorkerState::draining, "stopping worker pid " + std::to_string(slot.worker_pid));
+    transition(slot, WorkerState::draining,
+               "stopping worker pid " + std::to_string(slot.worker_pid));
   }
   if (slot.channel && slot.channel->is_open()) {
     slot.channel->send(jsonrpc::notification(channel::method::shutdown));

@@ -50,10 +50,10 @@ struct WorkerSlot {
   asio::steady_timer restart_timer;
   asio::steady_timer kill_timer;
   std::uint32_t restarts = 0;
-  std::string last_exit;       // why the previous incarnation ended
-  std::string exiting_reason;  // what the worker said just before it exited
+  std::string last_exit;                 // why the previous incarnation ended
+  std::string exiting_reason;            // what the worker said just before it exited
   std::vector<std::string> stderr_tail;  // the backend's last stderr lines, from that message
-  bool down_reported = false;  // on_worker_down sent for this incarnation
+  bool down_reported = false;            // on_worker_down sent for this incarnation
   bool remove_when_stopped = false;
   std::optional<ServerConfig> next_config;  // start with this once the current worker is gone
   std::uint32_t board_slot = 0;             // its slot on the status board

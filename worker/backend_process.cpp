@@ -53,7 +53,8 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
-  if (::dup2(in.read_end.get(), STDIN_FILENO) < 0 || ::dup2(out.write_end.get(), STDOUT_FILENO) < 0 ||
+  if (::dup2(in.read_end.get(), STDIN_FILENO) < 0 ||
+      ::dup2(out.write_end.get(), STDOUT_FILENO) < 0 ||
       ::dup2(err.write_end.get(), STDERR_FILENO) < 0) {
     const int e = errno;
     (void)!::write(report_fd, &e, sizeof e);
@@ -103,7 +104,8 @@ std::variant<BackendProcess, SpawnError> spawn_backend(const BackendSpec& spec) 
     int status = 0;
     ::waitpid(pid, &status, 0);
     if (child_errno < 0) {
-      return SpawnError{"cannot change directory to '" + spec.cwd + "': " + std::strerror(-child_errno)};
+      return SpawnError{"cannot change directory to '" + spec.cwd +
+                        "': " + std::strerror(-child_errno)};
     }
     return SpawnError{"cannot execute '" + spec.command + "': " + std::strerror(child_errno)};
   }
@@ -124,7 +126,8 @@ std::string describe_wait_status(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
     const char* name = sigabbrev_np(sig);
-    return "killed by signal " + std::to_string(sig) + (name ? std::string(" (SIG") + name + ")" : "");
+    return "killed by signal " + std::to_string(sig) +
+           (name ? std::string(" (SIG") + name + ")" : "");
   }
   return "stopped (status " + std::to_string(status) + ")";
 }

@@ -27,7 +27,9 @@ std::string join_array(const std::vector<std::string>& items) {
   return out;
 }
 
-const char* kind_key(ListKind k) { return list_result_member(k); }
+const char* kind_key(ListKind k) {
+  return list_result_member(k);
+}
 
 }  // namespace
 
@@ -129,11 +131,11 @@ CatalogFetcher::Step CatalogFetcher::refetch(ListKind kind) {
 }
 
 std::string CatalogFetcher::list_request(ListKind kind, const std::string& cursor) {
-  const std::string id = std::string(channel::worker_id_prefix) + "list:" +
-                         std::to_string(++next_request_);
+  const std::string id =
+      std::string(channel::worker_id_prefix) + "list:" + std::to_string(++next_request_);
   in_flight_.emplace(id, kind);
-  std::string out = R"({"jsonrpc":"2.0","id":)" + quoted(id) + R"(,"method":)" +
-                    quoted(list_method(kind));
+  std::string out =
+      R"({"jsonrpc":"2.0","id":)" + quoted(id) + R"(,"method":)" + quoted(list_method(kind));
   if (!cursor.empty()) out += R"(,"params":{"cursor":)" + quoted(cursor) + "}";
   out += "}";
   return out;

@@ -59,9 +59,9 @@ class CatalogFetcher {
   bool initialized_ = false;
   bool initial_lists_done_ = false;
   unsigned next_request_ = 0;
-  std::map<std::string, ListKind> in_flight_;  // request id -> list being fetched
-  std::map<ListKind, std::vector<std::string>> items_;     // complete lists, items as JSON
-  std::map<ListKind, std::vector<std::string>> partial_;   // pages gathered so far
+  std::map<std::string, ListKind> in_flight_;             // request id -> list being fetched
+  std::map<ListKind, std::vector<std::string>> items_;    // complete lists, items as JSON
+  std::map<ListKind, std::vector<std::string>> partial_;  // pages gathered so far
   std::map<ListKind, unsigned> pages_;
 };
 

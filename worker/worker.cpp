@@ -6,9 +6,9 @@
 #include <cerrno>
 
 #include "common/log.hpp"
-#include "worker/process_tree.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "worker/process_tree.hpp"
 
 namespace mcp::worker {
 
@@ -124,9 +124,10 @@ std::optional<int> Worker::start() {
             log::error("dropped a " + std::to_string(bytes) + "-byte frame from the supervisor",
                        {options_.name});
           },
-      .on_closed = [this](std::error_code) {
-        begin_exit(channel::exit_code::channel_lost, "supervisor channel closed");
-      },
+      .on_closed =
+          [this](std::error_code) {
+            begin_exit(channel::exit_code::channel_lost, "supervisor channel closed");
+          },
   });
 
   auto spawned = spawn_backend(options_.backend);
@@ -159,7 +160,8 @@ std::optional<int> Worker::start() {
   });
 
   backend_in_ = FramedStream::create(io_, std::move(backend_.stdin_fd), options_.max_message_bytes);
-  backend_out_ = FramedStream::create(io_, std::move(backend_.stdout_fd), options_.max_message_bytes);
+  backend_out_ =
+      FramedStream::create(io_, std::move(backend_.stdout_fd), options_.max_message_bytes);
   backend_err_ = FramedStream::create(io_, std::move(backend_.stderr_fd), max_stderr_line_bytes);
   backend_out_->start_reading({
       .on_line = [this](std::string_view line) { on_backend_line(line); },
@@ -182,9 +184,9 @@ std::optional<int> Worker::start() {
   init_timer_.expires_after(options_.init_timeout);
   init_timer_.async_wait([this](std::error_code ec) {
     if (ec || ready_sent_) return;
-    begin_exit(channel::exit_code::unavailable,
-               "backend did not become ready within " +
-                   std::to_string(options_.init_timeout.count()) + " ms");
+    begin_exit(channel::exit_code::unavailable, "backend did not become ready within " +
+                                                    std::to_string(options_.init_timeout.count()) +
+                                                    " ms");
   });
   return std::nullopt;
 }
@@ -216,9 +218,9 @@ void Worker::on_backend_line(std::string_view line) {
   if (json::parse(line, doc) || !doc.IsObject()) {
     // Backends that print banners or console.log output to stdout are common; the line cannot
     // be MCP, so it is dropped rather than passed on to break the supervisor's parser.
-    log::warning("backend wrote a non-JSON line to stdout (dropped): " +
-                     std::string(line.substr(0, 200)),
-                 {options_.name});
+    log::warning(
+        "backend wrote a non-JSON line to stdout (dropped): " + std::string(line.substr(0, 200)),
+        {options_.name});
     return;
   }
   if (CatalogFetcher::is_ours(doc)) {
@@ -370,9 +372,10 @@ void Worker::tick() {
     if (slot_ != nullptr) slot_->backend_rss_kb = mem.rss_kb;
     const std::uint64_t limit_kb = std::uint64_t{options_.memory_limit_mb} * 1024;
     if (limit_kb > 0 && mem.rss_kb > limit_kb && !exiting_) {
-      const std::string why = "backend over its memory limit: " + std::to_string(mem.rss_kb / 1024) +
-                              " MB in " + std::to_string(mem.processes) + " process(es) > memoryLimitMB " +
-                              std::to_string(options_.memory_limit_mb);
+      const std::string why =
+          "backend over its memory limit: " + std::to_string(mem.rss_kb / 1024) + " MB in " +
+          std::to_string(mem.processes) + " process(es) > memoryLimitMB " +
+          std::to_string(options_.memory_limit_mb);
       log::error(why + ", killing its process group", {options_.name});
       // No SIGTERM grace for a process eating memory.
       signal_group(backend_.pid, SIGKILL);
@@ -383,8 +386,8 @@ void Worker::tick() {
   if (ready_sent_ && !exiting_) {
     if (!ping_in_flight_.empty() && now - ping_sent_at_ > options_.ping_timeout) {
       begin_exit(channel::exit_code::backend_exited,
-                 "backend did not answer ping within " + std::to_string(options_.ping_timeout.count()) +
-                     " ms (hung)");
+                 "backend did not answer ping within " +
+                     std::to_string(options_.ping_timeout.count()) + " ms (hung)");
       return;
     }
     if (options_.ping_interval.count() > 0 && ping_in_flight_.empty() && now >= next_ping_at_) {
@@ -400,7 +403,8 @@ void Worker::tick() {
 }
 
 void Worker::send_ping() {
-  ping_in_flight_ = std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
+  ping_in_flight_ =
+      std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
   ping_sent_at_ = std::chrono::steady_clock::now();
   next_ping_at_ = ping_sent_at_ + options_.ping_interval;
   backend_in_->send(R"({"jsonrpc":"2.0","id":)" + quoted(ping_in_flight_) + R"(,"method":"ping"})");

@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     }
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    std::printf("%lld %s\n", static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000, msg.c_str());
+    std::printf("%lld %s\n", static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000,
+                msg.c_str());
     std::fflush(stdout);
   }
   ::unlink(argv[1]);
