@@ -45,6 +45,8 @@ class IdMap {
   std::optional<Clock::time_point> next_deadline() const;
   std::size_t size() const { return calls_.size(); }
   std::size_t count_server(const std::string& server) const;
+  // The newest call to server that a client waits for, if any.
+  const PendingCall* latest_for_server(const std::string& server) const;
 
  private:
   void erase_index(const PendingCall& call);

@@ -89,9 +89,7 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
       handle_notification(*session, message);
       break;
     case jsonrpc::Kind::response:
-      // Answers to server-to-client requests; none are relayed yet, so none are expected.
-      log::debug("dropped a response from the client (no request of ours is pending)",
-                 {"", session_id});
+      on_client_response(*session, message);
       break;
   }
   if (reply) reply->push({"", true, 202});
@@ -139,6 +137,7 @@ void Router::close_session(const std::string& session_id, const std::string& why
     }
     if (call.reply) call.reply->close();
   }
+  fail_client_bound_requests(session_id);
   if (s->stream) s->stream->close();
   log::debug("session closed: " + why, {"", session_id});
   sessions_.remove(session_id);
@@ -211,6 +210,13 @@ void Router::handle_notification(Session& session, json::Document& msg) {
   const std::string_view method = *json::string_member(msg, "method");
   if (method == "notifications/initialized") {
     session.initialized = true;
+    return;
+  }
+  if (method == "notifications/roots/list_changed") {
+    // Backends share one session per server, so every backend hears it.
+    for (const auto& [name, state] : servers_) {
+      if (pool_) pool_->send(name, json::to_string(msg));
+    }
     return;
   }
   if (method == "notifications/cancelled") {

@@ -70,6 +70,14 @@ class Router : public WorkerEvents {
   void on_worker_down(const std::string& server, const std::string& reason) override;
 
  private:
+  // A request a backend made of a client (sampling, elicitation, roots), relayed under an id
+  // of ours; the client's answer goes back under the backend's own id.
+  struct ClientBoundRequest {
+    std::string server;
+    std::string backend_id;  // JSON text
+    std::string session_id;
+  };
+
   struct ServerState {
     ServerLists lists;
     json::Document capabilities;
@@ -94,6 +102,8 @@ class Router : public WorkerEvents {
   void on_backend_response(const std::string& server, json::Document& msg);
   void on_backend_notification(const std::string& server, json::Document& msg);
   void on_backend_request(const std::string& server, json::Document& msg);
+  void on_client_response(Session& session, json::Document& msg);
+  void fail_client_bound_requests(const std::string& session_id);
   void fail_call(const PendingCall& call, int code, const std::string& message);
   void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final);
   void broadcast(const std::string& json);
@@ -111,6 +121,8 @@ class Router : public WorkerEvents {
   Catalog catalog_;
   std::map<std::string, ServerState> servers_;
   std::map<std::string, ServerConfig> configs_;
+  std::map<std::uint64_t, ClientBoundRequest> client_bound_;
+  std::uint64_t next_client_bound_id_ = 1;
   asio::steady_timer deadline_timer_;
   std::optional<std::chrono::steady_clock::time_point> armed_deadline_;
   asio::steady_timer idle_timer_;

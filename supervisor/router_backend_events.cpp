@@ -61,6 +61,9 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
 }
 
 void Router::on_worker_down(const std::string& server, const std::string& reason) {
+  for (auto it = client_bound_.begin(); it != client_bound_.end();) {
+    it = it->second.server == server ? client_bound_.erase(it) : std::next(it);
+  }
   auto failed = calls_.take_server(server);
   if (!failed.empty()) {
     log::warning("failing " + std::to_string(failed.size()) + " call(s) in flight: " + reason,
@@ -136,11 +139,63 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
     pool_->send(server, jsonrpc::result_response(id, "{}"));
     return;
   }
-  // Server-to-client requests (sampling, elicitation, roots) are refused explicitly rather
-  // than left unanswered: the backend fails one call instead of hanging.
-  pool_->send(server, jsonrpc::error_response(
-                          id, jsonrpc::code::method_not_found,
-                          "mcproxy does not relay " + std::string(method) + " to clients"));
+  // Which client? The one whose request the backend is working on: the newest call in flight
+  // to this server (docs/architecture.md, "Requests from backends"). With none, nobody can
+  // answer, and the backend is told so at once rather than left waiting.
+  const PendingCall* call = calls_.latest_for_server(server);
+  Session* session = call ? sessions_.find(call->session_id) : nullptr;
+  if (session == nullptr) {
+    pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::internal_error,
+                                                "No client request is in flight to relay " +
+                                                    std::string(method) + " to"));
+    return;
+  }
+  const char* capability = method == "sampling/createMessage" ? "sampling"
+                           : method == "elicitation/create"   ? "elicitation"
+                           : method == "roots/list"           ? "roots"
+                                                              : nullptr;
+  if (capability == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
+    pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
+                                                "The client did not declare the capability for " +
+                                                    std::string(method)));
+    return;
+  }
+  const std::uint64_t ours = next_client_bound_id_++;
+  client_bound_[ours] = ClientBoundRequest{server, id, session->id};
+  msg["id"].SetUint64(ours);
+  // On Streamable HTTP the request travels on the stream of the POST it belongs to
+  // (basic/transports: "related to the originating client request"); on legacy SSE the session
+  // stream is that stream.
+  deliver(call->reply, json::to_string(msg), false);
+}
+
+void Router::on_client_response(Session& session, json::Document& msg) {
+  const json::Value& id = msg["id"];
+  auto it = id.IsUint64() ? client_bound_.find(id.GetUint64()) : client_bound_.end();
+  if (it == client_bound_.end() || it->second.session_id != session.id) {
+    log::debug("dropped a response from the client to a request we did not send", {"", session.id});
+    return;
+  }
+  json::Document backend_id;
+  backend_id.Parse(it->second.backend_id.c_str());
+  msg["id"].CopyFrom(backend_id, msg.GetAllocator());
+  if (pool_) pool_->send(it->second.server, json::to_string(msg));
+  client_bound_.erase(it);
+}
+
+void Router::fail_client_bound_requests(const std::string& session_id) {
+  for (auto it = client_bound_.begin(); it != client_bound_.end();) {
+    if (it->second.session_id != session_id) {
+      ++it;
+      continue;
+    }
+    if (pool_) {
+      pool_->send(it->second.server,
+                  jsonrpc::error_response(it->second.backend_id, jsonrpc::code::connection_closed,
+                                          "The client session closed before answering"));
+    }
+    it = client_bound_.erase(it);
+  }
 }
 
 }  // namespace mcp::supervisor

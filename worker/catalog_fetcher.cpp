@@ -34,12 +34,13 @@ const char* kind_key(ListKind k) {
 }  // namespace
 
 std::string CatalogFetcher::initialize_request(std::string_view client_version) const {
-  // The gateway declares no client capabilities of its own: it relays none of the
-  // server-to-client requests yet, and declaring them would invite requests nobody answers.
+  // The gateway relays sampling, elicitation and roots requests to the client whose call caused
+  // them (supervisor/router_backend_events.cpp), so it declares them; a request no client can
+  // take is answered with an error at once.
   return std::string(R"({"jsonrpc":"2.0","id":")") + init_id +
          R"(","method":"initialize","params":{"protocolVersion":)" + quoted(client_version) +
-         R"(,"capabilities":{},"clientInfo":{"name":"mcproxy","version":)" +
-         quoted(MCPROXY_VERSION) + "}}}";
+         R"(,"capabilities":{"roots":{"listChanged":true},"sampling":{},"elicitation":{}},)" +
+         R"("clientInfo":{"name":"mcproxy","version":)" + quoted(MCPROXY_VERSION) + "}}}";
 }
 
 bool CatalogFetcher::is_ours(const json::Value& msg) {
