@@ -241,6 +241,29 @@ std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
                std::to_string(min_name_length_limit) + " to 128";
       }
       g.naming.max_length = m.value.GetUint();
+    } else if (key == "maxSessions") {
+      if (!m.value.IsUint() || m.value.GetUint() < 1)
+        return "mcproxy.maxSessions must be an integer >= 1";
+      g.max_sessions = m.value.GetUint();
+    } else if (key == "allowedOrigins") {
+      if (read_string_list(m.value, "allowedOrigins", g.allowed_origins)) {
+        return "mcproxy.allowedOrigins must be an array of strings";
+      }
+    } else if (key == "auth") {
+      if (!m.value.IsObject()) return "mcproxy.auth must be an object";
+      for (const auto& a : m.value.GetObject()) {
+        if (std::string_view(a.name.GetString()) != "bearerTokens") {
+          unknown.push_back("mcproxy.auth." + std::string(a.name.GetString()));
+          continue;
+        }
+        if (read_string_list(a.value, "bearerTokens", g.bearer_tokens)) {
+          return "mcproxy.auth.bearerTokens must be an array of strings";
+        }
+        for (const auto& t : g.bearer_tokens) {
+          if (t.size() < 16)
+            return "mcproxy.auth.bearerTokens: each token needs at least 16 characters";
+        }
+      }
     } else if (key == "restart") {
       if (auto e = read_restart(m.value, g.restart, unknown)) return e;
     } else if (key == "maxMessageBytes") {

@@ -61,6 +61,9 @@ struct GatewaySettings {
   std::string listen;  // empty: the command line or the default decides
   NamingRules naming;
   RestartSettings restart;
+  std::uint32_t max_sessions = 1000;
+  std::vector<std::string> allowed_origins;  // besides localhost's, for browser-based clients
+  std::vector<std::string> bearer_tokens;    // empty: no authentication (the default)
   std::uint32_t max_message_bytes = 16u << 20;
   bool operator==(const GatewaySettings&) const = default;
 };

@@ -114,6 +114,7 @@ class Gateway {
   static RouterSettings router_settings(const Config& c) {
     RouterSettings s;
     s.naming = c.gateway.naming;
+    s.max_sessions = c.gateway.max_sessions;
     return s;
   }
   static FrontOptions front_options(const Config& c, const ListenAddress& l) {
@@ -121,6 +122,11 @@ class Gateway {
     o.host = l.host;
     o.port = l.port;
     o.max_body_bytes = c.gateway.max_message_bytes;
+    o.allowed_origins = c.gateway.allowed_origins;
+    o.bearer_tokens = c.gateway.bearer_tokens;
+    if (const char* token = std::getenv("MCPROXY_BEARER_TOKEN"); token != nullptr && *token) {
+      o.bearer_tokens.emplace_back(token);
+    }
     return o;
   }
 

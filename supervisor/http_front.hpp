@@ -30,6 +30,8 @@ struct FrontOptions {
   std::chrono::milliseconds keepalive_interval{15000};
   // Browsers' Origin values that may call us besides localhost's (DNS-rebinding defence).
   std::vector<std::string> allowed_origins;
+  // Accepted "Authorization: Bearer" tokens; empty: no authentication.
+  std::vector<std::string> bearer_tokens;
 };
 
 class HttpFront {
@@ -47,6 +49,7 @@ class HttpFront {
  private:
   void install_routes();
   bool origin_allowed(const httplib::Request& req) const;
+  bool authorized(const httplib::Request& req) const;
   bool acquire_stream();
   void release_stream();
 

@@ -60,6 +60,16 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
   const auto c = jsonrpc::classify(message);
   const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
   Session* session = sessions_.find(session_id);
+  if (session == nullptr && is_initialize && transport == FrontTransport::streamable_http &&
+      sessions_.size() >= settings_.max_sessions) {
+    log::warning("refused a new session: " + std::to_string(settings_.max_sessions) +
+                 " sessions already open (mcproxy.maxSessions)");
+    reply->push({jsonrpc::error_response(
+                     jsonrpc::id_text(message), jsonrpc::code::internal_error,
+                     "Too many sessions (" + std::to_string(settings_.max_sessions) + ")"),
+                 true, 503});
+    return;
+  }
   if (session == nullptr && is_initialize && transport == FrontTransport::streamable_http) {
     session = &sessions_.create(session_id, transport);
     log::debug("Streamable HTTP session created", {"", session_id});

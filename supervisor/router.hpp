@@ -26,6 +26,7 @@ struct RouterSettings {
   NamingRules naming;
   std::size_t list_page_size = 1000;
   std::chrono::minutes session_idle_timeout{60};
+  std::size_t max_sessions = 1000;
 };
 
 class Router : public WorkerEvents {
