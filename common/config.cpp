@@ -21,22 +21,66 @@ struct FieldError {
   std::string reason;
 };
 
-// RapidJSON keeps no source positions, so a validation error finds its line by looking for
-// the server's key in the text. Server names are restricted to [A-Za-z0-9_-], so the quoted
-// name cannot hide inside an escape sequence.
-std::size_t line_of_key(std::string_view text, std::string_view key) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
-  std::size_t pos = 0;
-  while ((pos = text.find(quoted, pos)) != std::string_view::npos) {
-    std::size_t after = pos + quoted.size();
-    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' ||
-                                   text[after] == '\n' || text[after] == '\r')) {
-      ++after;
+// RapidJSON keeps no source positions, so messages find their lines by scanning the text once:
+// the line of every top-level key, and of every key directly inside "mcpServers" (the server
+// names). Strings are skipped with their escapes, so a key of the same spelling deeper down
+// (an env variable called like a server) cannot be mistaken for it.
+struct KeyLines {
+  std::map<std::string, std::size_t> top;      // top-level key -> line of its first occurrence
+  std::map<std::string, std::size_t> servers;  // key inside mcpServers -> line
+};
+
+KeyLines scan_key_lines(std::string_view text) {
+  KeyLines out;
+  std::size_t line = 1;
+  int depth = 0;
+  std::string top_key;  // the top-level key whose value we are in
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == '"') {
+      const std::size_t key_line = line;
+      std::string str;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        if (text[i] == '\n') ++line;
+        str += text[i];
+      }
+      std::size_t j = i + 1;
+      while (j < text.size() &&
+             (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n'))
+        ++j;
+      if (j >= text.size() || text[j] != ':') continue;  // a value, not a key
+      if (depth == 1) {
+        top_key = str;
+        out.top.emplace(str, key_line);
+      } else if (depth == 2 && top_key == "mcpServers") {
+        out.servers.emplace(str, key_line);
+      }
     }
-    if (after < text.size() && text[after] == ':') return json::line_column(text, pos).line;
-    pos = after;
   }
-  return 0;
+  return out;
+}
+
+std::size_t line_of(const std::map<std::string, std::size_t>& lines, std::string_view key) {
+  auto it = lines.find(std::string(key));
+  return it == lines.end() ? 0 : it->second;
+}
+
+// JSON allows a key twice and RapidJSON keeps both; each reader below would then take the first,
+// the last, or both. A config is clearer rejected: the repeated key is named.
+std::optional<std::string> repeated_key(const Value& obj) {
+  std::set<std::string_view> seen;
+  for (const auto& m : obj.GetObject()) {
+    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    if (!seen.insert(key).second) return std::string(key);
+  }
+  return std::nullopt;
 }
 
 std::optional<FieldError> read_string_list(const Value& v, const char* field,
@@ -112,6 +156,7 @@ std::optional<FieldError> read_transport(const Value& v, const char* field, Serv
 std::optional<FieldError> read_server(const Value& v, const std::string& config_path,
                                       ServerConfig& s, std::vector<std::string>& unknown) {
   if (!v.IsObject()) return FieldError{"", "must be an object"};
+  if (auto dup = repeated_key(v)) return FieldError{*dup, "is given twice"};
   bool transport_given = false;
   for (const auto& m : v.GetObject()) {
     const std::string_view key = m.name.GetString();
@@ -224,6 +269,7 @@ std::optional<std::string> read_restart(const Value& v, RestartSettings& r,
 std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
                                         std::vector<std::string>& unknown) {
   if (!v.IsObject()) return "\"mcproxy\" must be an object";
+  if (auto dup = repeated_key(v)) return "mcproxy." + *dup + " is given twice";
   for (const auto& m : v.GetObject()) {
     const std::string_view key = m.name.GetString();
     if (key == "listen") {
@@ -307,14 +353,20 @@ ConfigResult parse_config(std::string_view text, const std::string& path) {
 
   Config config;
   config.path = path;
+  const KeyLines lines = scan_key_lines(text);
+  auto at = [&](std::size_t line) { return path + ":" + (line ? std::to_string(line) + ":" : ""); };
+  if (auto dup = repeated_key(doc)) {
+    return ConfigError{at(line_of(lines.top, *dup)) + " top-level field \"" + *dup +
+                       "\" is given twice"};
+  }
   const Value* servers = json::member(doc, "mcpServers");
   if (servers == nullptr) {
     return ConfigError{path +
                        ": missing \"mcpServers\" (expected {\"mcpServers\": {NAME: {...}}})"};
   }
   if (!servers->IsObject()) {
-    return ConfigError{path + ":" + std::to_string(line_of_key(text, "mcpServers")) +
-                       ": \"mcpServers\" must be an object mapping names to servers"};
+    return ConfigError{at(line_of(lines.top, "mcpServers")) +
+                       " \"mcpServers\" must be an object mapping names to servers"};
   }
   for (const auto& m : doc.GetObject()) {
     const std::string_view key = m.name.GetString();
@@ -322,22 +374,22 @@ ConfigResult parse_config(std::string_view text, const std::string& path) {
     if (key == "mcproxy") {
       std::vector<std::string> unknown;
       if (auto e = read_gateway(m.value, config.gateway, unknown)) {
-        return ConfigError{path + ":" + std::to_string(line_of_key(text, "mcproxy")) + ": " + *e};
+        return ConfigError{at(line_of(lines.top, "mcproxy")) + " " + *e};
       }
       for (const auto& u : unknown) {
-        config.warnings.push_back(path + ":" + std::to_string(line_of_key(text, "mcproxy")) +
-                                  ": unknown field \"" + u + "\" ignored");
+        config.warnings.push_back(at(line_of(lines.top, "mcproxy")) + " unknown field \"" + u +
+                                  "\" ignored");
       }
       continue;
     }
-    config.warnings.push_back(path + ":" + std::to_string(line_of_key(text, key)) +
-                              ": unknown top-level field \"" + std::string(key) + "\" ignored");
+    config.warnings.push_back(at(line_of(lines.top, key)) + " unknown top-level field \"" +
+                              std::string(key) + "\" ignored");
   }
 
   std::set<std::string> seen;
   for (const auto& m : servers->GetObject()) {
     const std::string name(m.name.GetString(), m.name.GetStringLength());
-    const std::size_t line = is_valid_server_name(name) ? line_of_key(text, name) : 0;
+    const std::size_t line = line_of(lines.servers, name);
     const std::string where =
         path + ":" + (line ? std::to_string(line) + ":" : std::string()) + " server '" + name + "'";
     if (!is_valid_server_name(name)) {

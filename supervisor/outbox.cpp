@@ -23,12 +23,14 @@ bool Outbox::push(Frame frame) {
 bool Outbox::wait(std::vector<Frame>& out, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   ready_.wait_for(lock, timeout, [this] { return !frames_.empty() || closed_; });
+  const bool moved_any = !frames_.empty();
   while (!frames_.empty()) {
     out.push_back(std::move(frames_.front()));
     frames_.pop_front();
   }
   bytes_ = 0;
-  return !(closed_ && out.empty());
+  // "Closed and drained" is about this outbox, not about what the caller already holds.
+  return !(closed_ && !moved_any);
 }
 
 void Outbox::close() {

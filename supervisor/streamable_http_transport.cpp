@@ -187,7 +187,7 @@ void HttpFront::reply_batch(const std::string& session_id, json::Document& batch
   for (const auto& outbox : outboxes) {
     std::vector<Frame> frames;
     while (true) {
-      if (!outbox->wait(frames, std::chrono::seconds(1)) && frames.empty()) break;
+      if (!outbox->wait(frames, std::chrono::seconds(1))) break;  // closed: nothing more comes
       if (!frames.empty() && frames.back().final) break;
     }
     for (const auto& f : frames) {

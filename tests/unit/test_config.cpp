@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"ServerArray", one_server("[]"), kS + "must be an object"},
         // Server names
         ErrorCase{"NameWithDot", R"({"mcpServers": {"a.b": {"command": "x"}}})",
-                  kPath + ": server 'a.b': invalid name: must match ^[A-Za-z0-9_-]{1,32}$"},
+                  kPath + ":1: server 'a.b': invalid name: must match ^[A-Za-z0-9_-]{1,32}$"},
         ErrorCase{"NameWithSpace", R"({"mcpServers": {"my server": {"command": "x"}}})",
                   "server 'my server': invalid name"},
         ErrorCase{"NameEmpty", R"({"mcpServers": {"": {"command": "x"}}})",
@@ -279,7 +279,7 @@ TEST(ConfigErrorLines, ServerNameAlsoUsedAsAValueIsFoundAsAKey) {
 
 // Known bug, reported: the line of a server is the first "NAME": anywhere in the text, so a key
 // with the same spelling inside an earlier server (here env "b") takes the line.
-TEST(ConfigErrorLines, DISABLED_ServerNameAlsoUsedAsAnEarlierKey) {
+TEST(ConfigErrorLines, ServerNameAlsoUsedAsAnEarlierKey) {
   const std::string text =
       "{\"mcpServers\": {\n"
       "  \"a\": {\"command\": \"x\",\n"
@@ -293,7 +293,7 @@ TEST(ConfigErrorLines, DISABLED_ServerNameAlsoUsedAsAnEarlierKey) {
 // (DuplicateServer above), so repeated keys elsewhere should not pass silently either.
 // Known bug, reported: a second "mcpServers" object is ignored without a word, so its servers
 // silently do not run.
-TEST(ConfigDuplicateKeys, DISABLED_SecondMcpServersIsNotSilentlyIgnored) {
+TEST(ConfigDuplicateKeys, SecondMcpServersIsNotSilentlyIgnored) {
   auto r = parse_config(
       R"({"mcpServers": {"a": {"command": "x"}}, "mcpServers": {"b": {"command": "y"}}})", kPath);
   if (auto* e = std::get_if<ConfigError>(&r)) {
@@ -310,7 +310,7 @@ TEST(ConfigDuplicateKeys, DISABLED_SecondMcpServersIsNotSilentlyIgnored) {
 // Known bug, reported: a repeated field inside a server is merged inconsistently and silently:
 // "args" twice concatenates, "env" twice keeps the first value of a repeated variable,
 // "command" twice keeps the last.
-TEST(ConfigDuplicateKeys, DISABLED_RepeatedServerFieldIsReported) {
+TEST(ConfigDuplicateKeys, RepeatedServerFieldIsReported) {
   auto r = parse_config(one_server(R"({"command": "x", "args": ["-a"], "args": ["-b"]})"), kPath);
   if (auto* e = std::get_if<ConfigError>(&r)) {
     EXPECT_THAT(e->message, HasSubstr("args"));

@@ -110,7 +110,7 @@ TEST(Outbox, FramesPushedBeforeCloseAreStillDelivered) {
 // not at the outbox, so a caller that accumulates frames across waits (reply_batch in
 // supervisor/streamable_http_transport.cpp does) is told "open" forever once the outbox is
 // closed after a non-final frame, and spins.
-TEST(Outbox, DISABLED_WaitReportsClosedEvenWhenOutAlreadyHoldsFrames) {
+TEST(Outbox, WaitReportsClosedEvenWhenOutAlreadyHoldsFrames) {
   Outbox o(1024);
   std::vector<Frame> out;
   o.push(frame("progress"));  // not final
