@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <boost/interprocess/mapped_region.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -80,9 +81,13 @@ std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::u
                                                  std::string& error) {
   try {
     // A segment left by a run that crashed (no destructor ran) is stale once its owner is
-    // gone; a live owner means another mcproxy uses this name, and we must not take it.
+    // gone; a live owner means another mcproxy uses this name, and we must not take it. A
+    // segment we cannot read (empty after a crash between create and truncate, or garbage) is
+    // stale too.
+    bool exists = false;
     try {
       bip::shared_memory_object old(bip::open_only, name.c_str(), bip::read_only);
+      exists = true;
       bip::mapped_region region(old, bip::read_only);
       if (region.get_size() >= sizeof(BoardHeader)) {
         const auto* h = static_cast<const BoardHeader*>(region.get_address());
@@ -93,10 +98,10 @@ std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::u
           return nullptr;
         }
       }
-      bip::shared_memory_object::remove(name.c_str());
     } catch (const bip::interprocess_exception&) {
-      // No such segment: nothing to clean.
+      // Absent (nothing to clean), or present but unreadable (cleaned below).
     }
+    if (exists) bip::shared_memory_object::remove(name.c_str());
     auto impl = std::make_unique<Impl>();
     impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write);
     impl->shm.truncate(static_cast<bip::offset_t>(segment_size(slots)));

@@ -209,6 +209,7 @@ class Gateway {
     stopping_ = true;
     log::notice(std::string("received SIG") + sigabbrev_np(sig) + ", shutting down");
     notifier_.stopping();
+    front_.begin_stop();  // idle keep-alive connections drain while the workers stop
     hup_.cancel();
     test_stall_.cancel();
     status_timer_.cancel();

@@ -1,6 +1,9 @@
 #include "supervisor/http_front.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <asio/post.hpp>
 #include <future>
@@ -16,8 +19,11 @@ namespace {
 // Threads for connections beyond the stream cap: POSTs and idle keep-alive connections.
 constexpr std::size_t spare_connection_threads = 128;
 constexpr auto idle_thread_lifetime = std::chrono::seconds(30);
-// Short keep-alive waits: each idle connection holds a thread while it waits.
-constexpr time_t keep_alive_timeout_s = 2;
+// Keep-alive waits hold a thread each, and shutdown waits for them, so they stay short, but not
+// too short: Node's fetch (undici, used by the SDKs) does not reuse a connection whose server
+// announces timeout <= 2, and a new TCP connection per call costs more than the call.
+constexpr time_t keep_alive_timeout_s = 3;
+constexpr std::size_t keep_alive_max_requests = 100000;
 
 std::string origin_host(std::string_view origin) {
   auto scheme = origin.find("://");
@@ -55,6 +61,15 @@ HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
     return new ElasticThreadPool(max_threads, idle_thread_lifetime);
   };
   server_.set_keep_alive_timeout(keep_alive_timeout_s);
+  server_.set_keep_alive_max_count(keep_alive_max_requests);
+  // Accepted sockets inherit these from the listening socket. TCP_NODELAY: a response goes out
+  // as two writes (headers, body), and Nagle would hold the body until the client's delayed ACK,
+  // 40 ms later.
+  server_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  });
   server_.set_payload_max_length(options_.max_body_bytes);
   server_.set_read_timeout(30, 0);
   server_.set_write_timeout(30, 0);
@@ -81,6 +96,10 @@ bool HttpFront::bind(std::string& error) {
 
 void HttpFront::start() {
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+}
+
+void HttpFront::begin_stop() {
+  if (thread_.joinable()) server_.stop();
 }
 
 void HttpFront::stop() {
@@ -140,7 +159,7 @@ void HttpFront::install_routes() {
       res.set_header("WWW-Authenticate", "Bearer");
       res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
                                               "Unauthorized: a valid bearer token is required"),
-                      "application/json");
+                      json_content_type);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (origin_allowed(req)) return httplib::Server::HandlerResponse::Unhandled;
@@ -148,7 +167,7 @@ void HttpFront::install_routes() {
     res.status = 403;
     res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
                                             "Forbidden: Origin not allowed"),
-                    "application/json");
+                    json_content_type);
     return httplib::Server::HandlerResponse::Handled;
   });
   server_.Get("/sse",
@@ -187,10 +206,10 @@ void HttpFront::handle_status(httplib::Response& res) {
   auto answer = ask_loop([this] { return router_.status_json(); }, std::chrono::seconds(2));
   if (!answer) {
     res.status = 503;
-    res.set_content("{\"error\":\"event loop not answering\"}", "application/json");
+    res.set_content("{\"error\":\"event loop not answering\"}", json_content_type);
     return;
   }
-  res.set_content(*answer, "application/json");
+  res.set_content(*answer, json_content_type);
 }
 
 }  // namespace mcp::supervisor

@@ -61,7 +61,7 @@ void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& 
     res.status = 400;
     res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
                                             "Bad Request: sessionId query parameter is required"),
-                    "application/json");
+                    json_content_type);
     return;
   }
   auto doc = std::make_shared<json::Document>();
@@ -70,7 +70,7 @@ void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& 
     res.set_content(jsonrpc::error_response("null", jsonrpc::code::parse_error,
                                             "Parse error: " + err->message + " at offset " +
                                                 std::to_string(err->offset)),
-                    "application/json");
+                    json_content_type);
     return;
   }
   // The router answers on the session's stream; this outbox only says whether the session
@@ -94,7 +94,7 @@ void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& 
   if (res.status == 404) {
     res.set_content(
         jsonrpc::error_response("null", jsonrpc::code::invalid_request, "Session not found"),
-        "application/json");
+        json_content_type);
   } else {
     res.set_content("Accepted", "text/plain");
   }

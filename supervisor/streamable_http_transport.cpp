@@ -23,7 +23,7 @@ constexpr auto json_reply_window = std::chrono::seconds(5);
 void send_error(httplib::Response& res, int status, int code, const std::string& message,
                 std::string_view id = "null") {
   res.status = status;
-  res.set_content(jsonrpc::error_response(id, code, message), "application/json");
+  res.set_content(jsonrpc::error_response(id, code, message), json_content_type);
 }
 
 bool accepts(const httplib::Request& req, std::string_view type) {
@@ -114,7 +114,7 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
     }
     if (f.http_status != 0) {
       res.status = f.http_status;
-      if (!f.json.empty()) res.set_content(f.json, "application/json");
+      if (!f.json.empty()) res.set_content(f.json, json_content_type);
       return;
     }
     if (!new_session.empty()) res.set_header(session_header, new_session);
@@ -122,7 +122,7 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
       res.status = 204;  // cancelled: no answer is owed
       return;
     }
-    res.set_content(f.json, "application/json");
+    res.set_content(f.json, json_content_type);
     return;
   }
   if (frames.empty() && outbox->closed()) {
@@ -206,7 +206,7 @@ void HttpFront::reply_batch(const std::string& session_id, json::Document& batch
     res.status = 202;
     return;
   }
-  res.set_content(body, "application/json");
+  res.set_content(body, json_content_type);
 }
 
 void HttpFront::handle_mcp_get(const httplib::Request& req, httplib::Response& res) {

@@ -65,6 +65,21 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
   auto& a = d.GetAllocator();
   d.SetObject();
   d.AddMember("name", json::string_value(c.name, a), a);
+  const char* transport = "stdio";
+  switch (c.transport) {
+    case BackendTransport::stdio:
+      break;
+    case BackendTransport::sse:
+      transport = "sse";
+      break;
+    case BackendTransport::streamable_http:
+      transport = "streamable-http";
+      break;
+    case BackendTransport::http_auto:
+      transport = "auto";
+      break;
+  }
+  d.AddMember("transport", rapidjson::StringRef(transport), a);
   d.AddMember("command", json::string_value(c.command, a), a);
   json::Value args(rapidjson::kArrayType);
   for (const auto& s : c.args) args.PushBack(json::string_value(s, a), a);
@@ -74,6 +89,12 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
     env.AddMember(json::string_value(k, a), json::string_value(v, a), a);
   d.AddMember("env", env, a);
   d.AddMember("cwd", json::string_value(c.cwd, a), a);
+  d.AddMember("url", json::string_value(c.url, a), a);
+  // Values as written: the worker expands ${VAR} from its environment.
+  json::Value headers(rapidjson::kObjectType);
+  for (const auto& [k, v] : c.headers)
+    headers.AddMember(json::string_value(k, a), json::string_value(v, a), a);
+  d.AddMember("headers", headers, a);
   d.AddMember("initTimeoutMs", c.init_timeout_ms, a);
   d.AddMember("maxMessageBytes", static_cast<std::uint64_t>(max_message_bytes), a);
   d.AddMember("memoryLimitMB", c.memory_limit_mb, a);
@@ -228,11 +249,6 @@ void WorkerPool::start_fresh(WorkerSlot& slot) {
   slot.backoff = BackoffPolicy(backoff_settings_);
   if (slot.config.disabled) {
     transition(slot, WorkerState::disabled, "disabled in the config");
-    return;
-  }
-  if (slot.config.transport != BackendTransport::stdio) {
-    slot.last_exit = "remote backends (\"url\") are not supported yet";
-    transition(slot, WorkerState::failed, slot.last_exit);
     return;
   }
   spawn(slot);
@@ -485,14 +501,16 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
     return;
   }
   const auto decision = slot.backoff.on_exit(std::chrono::steady_clock::now());
-  ++slot.restarts;
   transition(slot, decision.failed ? WorkerState::failed : WorkerState::backoff,
              slot.last_exit + ", restarting in " + format_delay(decision.delay));
   slot.restart_timer.expires_after(decision.delay);
   WorkerSlot* s = &slot;
   slot.restart_timer.async_wait([this, s](std::error_code ec) {
     if (ec || stopping_all_) return;
-    if (s->state == WorkerState::backoff || s->state == WorkerState::failed) spawn(*s);
+    if (s->state == WorkerState::backoff || s->state == WorkerState::failed) {
+      ++s->restarts;
+      spawn(*s);
+    }
   });
 }
 
