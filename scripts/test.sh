@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds MCProxy and runs every test: GoogleTest units and the end-to-end suite (real binary,
 # real backends, the official MCP SDK client), first in a plain build, then in one built with
-# AddressSanitizer and UndefinedBehaviorSanitizer. Ends with the line "N passed, N failed".
+# AddressSanitizer and UndefinedBehaviorSanitizer; and the systemd integration checks under a
+# real systemd 252 in systemd-nspawn and in a QEMU VM. Ends with "N passed, N failed".
 #   scripts/test.sh            everything
 #   SANITIZERS=0 scripts/test.sh   skip the sanitizer pass
+#   SYSTEMD_TESTS=0 scripts/test.sh   skip the tests under a real systemd (nspawn + VM, root)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -51,9 +53,22 @@ run_suite() {  # label build_dir [meson options...]
   count_node "$logs/$label-e2e.log"
 }
 
+run_systemd() {  # the plain build's binaries under a real systemd (nspawn and a QEMU VM)
+  echo "=== systemd: unit files"
+  "$root/tests/systemd/verify-units.sh" >"$logs/systemd-verify.log" 2>&1
+  grep -E '^not ok|^# (pass|fail)' "$logs/systemd-verify.log"
+  count_node "$logs/systemd-verify.log"
+  echo "=== systemd: nspawn and VM"
+  MCPROXY_BUILD_DIR="$root/build" timeout 900 "$root/tests/systemd/run.sh" all \
+    >"$logs/systemd-run.log" 2>&1
+  grep -E '^not ok|^# (pass|fail)' "$logs/systemd-run.log"
+  count_node "$logs/systemd-run.log"
+}
+
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 run_suite plain "$root/build"
+if [ "${SYSTEMD_TESTS:-1}" != 0 ]; then run_systemd; fi
 if [ "${SANITIZERS:-1}" != 0 ]; then
   run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \
     -Db_lundef=false
