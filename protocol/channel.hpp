@@ -6,9 +6,16 @@
 // method prefix, which no MCP method uses.
 //
 // Supervisor -> worker
-//   mcproxy/start      notification, always the first frame: {"name", "command", "args", "env"
-//                      (object), "cwd", "initTimeoutMs", "maxMessageBytes", "memoryLimitMB",
-//                      "pingIntervalMs", "pingTimeoutMs", "statusBoard", "statusSlot"}.
+//   mcproxy/start      notification, always the first frame: {"name", "transport", "command",
+//                      "args", "env" (object), "cwd", "url", "headers" (object),
+//                      "initTimeoutMs", "maxMessageBytes", "memoryLimitMB", "pingIntervalMs",
+//                      "pingTimeoutMs", "statusBoard", "statusSlot"}.
+//                      "transport" is "stdio" (command, args, env, cwd) or, for a remote server
+//                      (url, headers), "streamable-http", "sse" or "auto" (Streamable HTTP, else
+//                      the legacy HTTP+SSE transport). Header values are sent as configured; the
+//                      worker expands ${VAR} from its own environment (an undefined one: exit
+//                      config) and never logs them. memoryLimitMB does not apply to remote
+//                      servers.
 //   mcproxy/shutdown   notification: stop the backend (SIGTERM to its process group, SIGKILL
 //                      after a grace period) and exit 0.
 //   mcproxy/probe      notification: a call timed out; ping the backend now and restart it if
@@ -17,7 +24,8 @@
 //                      supervisor forwards carry integer ids from the supervisor's own id space.
 //
 // Worker -> supervisor
-//   mcproxy/backend_started {"pid"}: the backend process (and process group) exists.
+//   mcproxy/backend_started {"pid"}: the backend process (and process group) exists. Not sent
+//                      for remote servers, which have no process here.
 //   mcproxy/ready      {"protocolVersion", "serverInfo", "capabilities", "instructions"?,
 //                      "tools", "prompts", "resources", "resourceTemplates"}: the backend
 //                      answered initialize and every page of every list it announced.
@@ -32,7 +40,10 @@
 // the two id spaces cannot collide.
 //
 // A worker's life is its backend's life: when the backend exits the worker kills the backend's
-// process group, reports why and exits; the supervisor restarts the pair with backoff.
+// process group, reports why and exits; the supervisor restarts the pair with backoff. For a
+// remote server the same holds for its session: when the server forgets it (HTTP 404), cannot
+// be reached, or ends the SSE stream, the worker exits with backend_exited, and the restart
+// initializes a new session.
 #pragma once
 
 #include <string_view>

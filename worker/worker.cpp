@@ -1,6 +1,5 @@
 #include "worker/worker.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,15 +7,14 @@
 #include "common/log.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
-#include "worker/process_tree.hpp"
+#include "worker/remote_backend.hpp"
+#include "worker/stdio_backend.hpp"
 
 namespace mcp::worker {
 
 namespace {
 
 constexpr std::size_t max_start_message_bytes = 1u << 20;
-constexpr std::size_t max_stderr_line_bytes = 64u << 10;
-constexpr auto backend_stop_grace = std::chrono::milliseconds(2000);
 constexpr auto exit_flush_deadline = std::chrono::milliseconds(500);
 // What /status shows of a dead backend's stderr: usually the stack trace or the error.
 constexpr std::size_t stderr_tail_lines = 10;
@@ -34,15 +32,22 @@ std::string quoted(std::string_view s) {
   return json::to_string(v);
 }
 
+std::optional<BackendTransport> parse_transport(std::string_view t) {
+  if (t.empty() || t == "stdio") return BackendTransport::stdio;
+  if (t == "sse") return BackendTransport::sse;
+  if (t == "streamable-http") return BackendTransport::streamable_http;
+  if (t == "auto") return BackendTransport::http_auto;
+  return std::nullopt;
+}
+
 }  // namespace
 
 Worker::Worker(asio::io_context& io, UniqueFd channel_fd)
     : io_(io),
       channel_fd_(std::move(channel_fd)),
       signals_(io, SIGTERM, SIGINT),
-      child_signal_(io, SIGCHLD),
       init_timer_(io),
-      kill_timer_(io),
+      flush_timer_(io),
       tick_timer_(io),
       ping_timer_(io) {}
 
@@ -67,6 +72,18 @@ std::optional<int> Worker::read_start_message() {
   const json::Value* p = json::object_member(doc, "params");
   if (p == nullptr) return channel::exit_code::config;
   options_.name = std::string(json::string_member(*p, "name").value_or(""));
+  const auto transport = parse_transport(json::string_member(*p, "transport").value_or(""));
+  if (!transport) {
+    log::error("mcproxy/start has an unknown transport", {options_.name});
+    return channel::exit_code::config;
+  }
+  options_.transport = *transport;
+  options_.url = std::string(json::string_member(*p, "url").value_or(""));
+  if (const json::Value* headers = json::object_member(*p, "headers")) {
+    for (const auto& m : headers->GetObject()) {
+      if (m.value.IsString()) options_.headers[m.name.GetString()] = m.value.GetString();
+    }
+  }
   options_.backend.command = std::string(json::string_member(*p, "command").value_or(""));
   options_.backend.cwd = std::string(json::string_member(*p, "cwd").value_or(""));
   if (const json::Value* args = json::array_member(*p, "args")) {
@@ -94,11 +111,32 @@ std::optional<int> Worker::read_start_message() {
   options_.ping_timeout = std::chrono::milliseconds(read_uint("pingTimeoutMs", 10000));
   options_.status_board = std::string(json::string_member(*p, "statusBoard").value_or(""));
   options_.status_slot = read_uint("statusSlot", 0);
-  if (options_.backend.command.empty()) {
-    log::error("mcproxy/start has no command", {options_.name});
+  if (options_.transport == BackendTransport::stdio ? options_.backend.command.empty()
+                                                    : options_.url.empty()) {
+    log::error("mcproxy/start has no command or url", {options_.name});
     return channel::exit_code::config;
   }
   return std::nullopt;
+}
+
+std::variant<std::unique_ptr<Backend>, Backend::StartError> Worker::make_backend() {
+  if (options_.transport != BackendTransport::stdio) return make_remote_backend();
+  return std::make_unique<StdioBackend>(io_, options_.backend, options_.max_message_bytes,
+                                        options_.name);
+}
+
+std::variant<std::unique_ptr<Backend>, Backend::StartError> Worker::make_remote_backend() {
+  if (options_.memory_limit_mb > 0) {
+    log::notice("memoryLimitMB does not apply to a remote server (it has no process here); ignored",
+                {options_.name});
+  }
+  auto made = RemoteBackend::create(io_, {.server_name = options_.name,
+                                          .transport = options_.transport,
+                                          .url = options_.url,
+                                          .headers = options_.headers,
+                                          .max_message_bytes = options_.max_message_bytes});
+  if (auto* err = std::get_if<Backend::StartError>(&made)) return std::move(*err);
+  return std::unique_ptr<Backend>(std::move(std::get<std::unique_ptr<RemoteBackend>>(made)));
 }
 
 std::optional<int> Worker::start() {
@@ -130,24 +168,41 @@ std::optional<int> Worker::start() {
           },
   });
 
-  auto spawned = spawn_backend(options_.backend);
-  if (auto* err = std::get_if<SpawnError>(&spawned)) {
-    log::error(err->message + ", giving up this attempt", ctx);
+  auto made = make_backend();
+  std::optional<Backend::StartError> failed;
+  if (auto* err = std::get_if<Backend::StartError>(&made)) {
+    failed = std::move(*err);
+  } else {
+    backend_ = std::move(std::get<std::unique_ptr<Backend>>(made));
+    failed = backend_->start({
+        .on_message = [this](std::string_view message) { on_backend_line(message); },
+        .on_diagnostic = [this](std::string_view line) { on_backend_diagnostic(line); },
+        .on_lost =
+            [this](int code, std::string reason, ReasonKind kind) {
+              if (exiting_) return;
+              reason_is_placeholder_ = kind == ReasonKind::provisional;
+              begin_exit(code, reason);
+            },
+    });
+  }
+  if (failed) {
+    log::error(failed->reason + (failed->exit_code == channel::exit_code::config
+                                     ? ", not retrying until the config changes"
+                                     : ", giving up this attempt"),
+               ctx);
     exiting_ = true;
-    backend_reaped_ = true;
-    exit_code_ = channel::exit_code::unavailable;
-    reason_ = err->message;
+    exit_code_ = failed->exit_code;
+    reason_ = failed->reason;
     finish_exit();
     return std::nullopt;
   }
-  backend_ = std::move(std::get<BackendProcess>(spawned));
-  log::info("backend started: " + options_.backend.command + " (pid " +
-                std::to_string(backend_.pid) + ")",
-            ctx);
-  send_to_supervisor(channel::method::backend_started,
-                     "{\"pid\":" + std::to_string(backend_.pid) + "}");
+  log::info("backend started: " + backend_->description(), ctx);
+  if (backend_->pid() > 0) {
+    send_to_supervisor(channel::method::backend_started,
+                       "{\"pid\":" + std::to_string(backend_->pid()) + "}");
+  }
   if (slot_ != nullptr) {
-    slot_->backend_pid = backend_.pid;
+    if (backend_->pid() > 0) slot_->backend_pid = backend_->pid();
     slot_->phase = static_cast<std::uint32_t>(WorkerPhase::initializing);
   }
   tick();
@@ -155,32 +210,8 @@ std::optional<int> Worker::start() {
   signals_.async_wait([this](std::error_code ec, int sig) {
     if (!ec) begin_exit(channel::exit_code::shutdown, std::string("received ") + sigabbrev_np(sig));
   });
-  child_signal_.async_wait([this](std::error_code ec, int) {
-    if (!ec) on_sigchld();
-  });
 
-  backend_in_ = FramedStream::create(io_, std::move(backend_.stdin_fd), options_.max_message_bytes);
-  backend_out_ =
-      FramedStream::create(io_, std::move(backend_.stdout_fd), options_.max_message_bytes);
-  backend_err_ = FramedStream::create(io_, std::move(backend_.stderr_fd), max_stderr_line_bytes);
-  backend_out_->start_reading({
-      .on_line = [this](std::string_view line) { on_backend_line(line); },
-      .on_oversize =
-          [this](std::size_t bytes) {
-            log::error("dropped a " + std::to_string(bytes) +
-                           "-byte message from the backend (limit " +
-                           std::to_string(options_.max_message_bytes) + " bytes)",
-                       {options_.name});
-          },
-      .on_closed = [this](std::error_code) { on_backend_output_closed(); },
-  });
-  backend_err_->start_reading({
-      .on_line = [this](std::string_view line) { on_backend_stderr(line); },
-      .on_oversize = [](std::size_t) {},
-      .on_closed = [](std::error_code) {},
-  });
-
-  backend_in_->send(fetcher_.initialize_request(latest_legacy_protocol_version));
+  backend_->send(fetcher_.initialize_request(latest_legacy_protocol_version));
   init_timer_.expires_after(options_.init_timeout);
   init_timer_.async_wait([this](std::error_code ec) {
     if (ec || ready_sent_) return;
@@ -207,8 +238,8 @@ void Worker::on_channel_line(std::string_view line) {
       }
     }
   }
-  if (backend_in_ && !exiting_) {
-    backend_in_->send(line);
+  if (backend_ && !exiting_) {
+    backend_->send(line);
     if (slot_ != nullptr) slot_->frames_to_backend.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -243,7 +274,7 @@ void Worker::on_backend_line(std::string_view line) {
 }
 
 void Worker::apply(const CatalogFetcher::Step& step) {
-  for (const auto& frame : step.send) backend_in_->send(frame);
+  for (const auto& frame : step.send) backend_->send(frame);
   if (step.error) {
     begin_exit(channel::exit_code::backend_exited, "backend broke the protocol: " + *step.error);
     return;
@@ -263,69 +294,33 @@ void Worker::apply(const CatalogFetcher::Step& step) {
   send_to_supervisor(channel::method::list_changed, fetcher_.list_params(*step.finished));
 }
 
-void Worker::on_backend_stderr(std::string_view line) {
-  log::info("stderr: " + std::string(line), {options_.name});
+void Worker::on_backend_diagnostic(std::string_view line) {
+  log::info(
+      (options_.transport == BackendTransport::stdio ? "stderr: " : "remote: ") + std::string(line),
+      {options_.name});
   stderr_tail_.emplace_back(line.substr(0, max_stderr_tail_line_bytes));
   if (stderr_tail_.size() > stderr_tail_lines) stderr_tail_.pop_front();
 }
 
-void Worker::on_backend_output_closed() {
-  if (!exiting_) {
-    begin_exit(channel::exit_code::backend_exited, "backend closed its stdout");
-    reason_is_placeholder_ = true;  // the exit status, once reaped, tells more
-  }
-}
-
-void Worker::on_sigchld() {
-  int status = 0;
-  pid_t pid;
-  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-    if (pid != backend_.pid) continue;
-    backend_reaped_ = true;
-    // The leader is gone; whatever it left in its group goes too.
-    signal_group(backend_.pid, SIGKILL);
-    const std::string how = "backend " + describe_wait_status(status);
-    if (!exiting_) {
-      begin_exit(channel::exit_code::backend_exited, how);
-    } else {
-      // A reason we decided on (memory, ping) says more than the signal we used to act on it.
-      if (reason_is_placeholder_) reason_ = how;
-      finish_exit();
-    }
-  }
-  if (!backend_reaped_) {
-    child_signal_.async_wait([this](std::error_code ec, int) {
-      if (!ec) on_sigchld();
-    });
-  }
-}
-
-void Worker::begin_exit(int code, const std::string& reason) {
+void Worker::begin_exit(int code, const std::string& reason, StopMode mode) {
   if (exiting_) return;
   exiting_ = true;
   exit_code_ = code;
   reason_ = reason;
   init_timer_.cancel();
-  // MCP stdio shutdown (basic/lifecycle, "Shutdown"): close the backend's stdin, then SIGTERM,
-  // then SIGKILL. Its output keeps being read so it never blocks on a full pipe meanwhile.
-  if (backend_in_) backend_in_->close();
-  if (backend_reaped_) {
+  if (!backend_) {
     finish_exit();
     return;
   }
-  signal_group(backend_.pid, SIGTERM);
-  kill_timer_.expires_after(backend_stop_grace);
-  kill_timer_.async_wait([this](std::error_code ec) {
-    if (ec || backend_reaped_) return;
-    log::warning("backend ignored SIGTERM for " + std::to_string(backend_stop_grace.count()) +
-                     " ms, sending SIGKILL to its process group",
-                 {options_.name});
-    signal_group(backend_.pid, SIGKILL);
+  backend_->stop(mode, [this](std::string ended) {
+    // A reason we decided on (memory, ping) says more than the signal we used to act on it.
+    if (reason_is_placeholder_ && !ended.empty()) reason_ = std::move(ended);
+    finish_exit();
   });
 }
 
 void Worker::finish_exit() {
-  kill_timer_.cancel();
+  flush_timer_.cancel();
   tick_timer_.cancel();
   ping_timer_.cancel();
   if (slot_ != nullptr) {
@@ -333,9 +328,6 @@ void Worker::finish_exit() {
     if (exit_code_ != channel::exit_code::shutdown) slot_->set_last_error(reason_);
   }
   signals_.cancel();
-  child_signal_.cancel();
-  if (backend_out_) backend_out_->close();
-  if (backend_err_) backend_err_->close();
   if (exit_code_ != channel::exit_code::shutdown) {
     log::info(reason_ + ", worker exiting", {options_.name});
   }
@@ -358,8 +350,8 @@ void Worker::stop_when_flushed(std::chrono::steady_clock::time_point deadline) {
     io_.stop();
     return;
   }
-  kill_timer_.expires_after(std::chrono::milliseconds(5));
-  kill_timer_.async_wait([this, deadline](std::error_code) { stop_when_flushed(deadline); });
+  flush_timer_.expires_after(std::chrono::milliseconds(5));
+  flush_timer_.async_wait([this, deadline](std::error_code) { stop_when_flushed(deadline); });
 }
 
 void Worker::tick() {
@@ -367,20 +359,20 @@ void Worker::tick() {
   if (slot_ != nullptr) slot_->heartbeat_ms = StatusBoard::now_ms();
   // The process tree is measured every second when a limit is set (a runaway backend can
   // grow by gigabytes in a few seconds), every five otherwise, for /status.
-  if (!backend_reaped_ && (options_.memory_limit_mb > 0 || tick_counter_ % 5 == 0)) {
-    const TreeMemory mem = session_memory(backend_.pid);
-    if (slot_ != nullptr) slot_->backend_rss_kb = mem.rss_kb;
-    const std::uint64_t limit_kb = std::uint64_t{options_.memory_limit_mb} * 1024;
-    if (limit_kb > 0 && mem.rss_kb > limit_kb && !exiting_) {
-      const std::string why =
-          "backend over its memory limit: " + std::to_string(mem.rss_kb / 1024) + " MB in " +
-          std::to_string(mem.processes) + " process(es) > memoryLimitMB " +
-          std::to_string(options_.memory_limit_mb);
-      log::error(why + ", killing its process group", {options_.name});
-      // No SIGTERM grace for a process eating memory.
-      signal_group(backend_.pid, SIGKILL);
-      begin_exit(channel::exit_code::backend_exited, why);
-      return;
+  if (!exiting_ && (options_.memory_limit_mb > 0 || tick_counter_ % 5 == 0)) {
+    if (const auto mem = backend_->memory()) {
+      if (slot_ != nullptr) slot_->backend_rss_kb = mem->rss_kb;
+      const std::uint64_t limit_kb = std::uint64_t{options_.memory_limit_mb} * 1024;
+      if (limit_kb > 0 && mem->rss_kb > limit_kb) {
+        const std::string why =
+            "backend over its memory limit: " + std::to_string(mem->rss_kb / 1024) + " MB in " +
+            std::to_string(mem->processes) + " process(es) > memoryLimitMB " +
+            std::to_string(options_.memory_limit_mb);
+        // No SIGTERM grace for a process eating memory.
+        log::error(why + ", killing its process group", {options_.name});
+        begin_exit(channel::exit_code::backend_exited, why, StopMode::kill);
+        return;
+      }
     }
   }
   if (ready_sent_ && !exiting_) {
@@ -407,7 +399,7 @@ void Worker::send_ping() {
       std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
   ping_sent_at_ = std::chrono::steady_clock::now();
   next_ping_at_ = ping_sent_at_ + options_.ping_interval;
-  backend_in_->send(R"({"jsonrpc":"2.0","id":)" + quoted(ping_in_flight_) + R"(,"method":"ping"})");
+  backend_->send(R"({"jsonrpc":"2.0","id":)" + quoted(ping_in_flight_) + R"(,"method":"ping"})");
   // A probe's deadline is checked at the next tick; make sure one comes in time.
   ping_timer_.expires_after(options_.ping_timeout + std::chrono::milliseconds(5));
   ping_timer_.async_wait([this](std::error_code ec) {

@@ -1,20 +1,24 @@
-// One worker process: runs one stdio backend and relays between it and the supervisor.
-// Its life is the backend's life (see protocol/channel.hpp): when the backend goes, the worker
-// reports why and exits, and the supervisor decides when to start the pair again.
+// One worker process: runs one backend, a local stdio process or a remote server over HTTP,
+// and relays between it and the supervisor. Its life is the backend's life (see
+// protocol/channel.hpp): when the backend goes, the worker reports why and exits, and the
+// supervisor decides when to start the pair again.
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
+#include "common/config.hpp"
 #include "common/framed_stream.hpp"
 #include "common/status_board.hpp"
+#include "worker/backend.hpp"
 #include "worker/backend_process.hpp"
 #include "worker/catalog_fetcher.hpp"
 
@@ -22,7 +26,11 @@ namespace mcp::worker {
 
 struct WorkerOptions {
   std::string name;
-  BackendSpec backend;
+  BackendTransport transport = BackendTransport::stdio;
+  BackendSpec backend;  // stdio
+  // remote
+  std::string url;
+  std::map<std::string, std::string> headers;  // values may hold ${VAR}; never logged
   std::chrono::milliseconds init_timeout{30000};
   std::size_t max_message_bytes = 16u << 20;
   std::uint32_t memory_limit_mb = 0;
@@ -44,20 +52,20 @@ class Worker {
 
  private:
   std::optional<int> read_start_message();
+  // The backend the start message describes, or why there cannot be one.
+  std::variant<std::unique_ptr<Backend>, Backend::StartError> make_backend();
+  std::variant<std::unique_ptr<Backend>, Backend::StartError> make_remote_backend();
   void on_channel_line(std::string_view line);
   void on_backend_line(std::string_view line);
-  void on_backend_stderr(std::string_view line);
-  void on_backend_output_closed();
-  void on_sigchld();
+  void on_backend_diagnostic(std::string_view line);
   void apply(const CatalogFetcher::Step& step);
   void send_to_supervisor(std::string_view method, std::string_view params_json);
   // Once a second: heartbeat, backend memory (and its limit).
   void tick();
   // Sends a ping the backend must answer within ping_timeout, or be restarted.
   void send_ping();
-  // Stops the backend group (stdin closed, SIGTERM, SIGKILL after a grace period) and exits
-  // with code once it is gone.
-  void begin_exit(int code, const std::string& reason);
+  // Stops the backend and exits with code once it is gone.
+  void begin_exit(int code, const std::string& reason, StopMode mode = StopMode::graceful);
   void finish_exit();
   void stop_when_flushed(std::chrono::steady_clock::time_point deadline);
 
@@ -65,21 +73,16 @@ class Worker {
   std::shared_ptr<FramedStream> channel_;
   UniqueFd channel_fd_;
   WorkerOptions options_;
-  BackendProcess backend_;
-  std::shared_ptr<FramedStream> backend_in_;
-  std::shared_ptr<FramedStream> backend_out_;
-  std::shared_ptr<FramedStream> backend_err_;
+  std::unique_ptr<Backend> backend_;
   CatalogFetcher fetcher_;
   bool ready_sent_ = false;
-  bool backend_reaped_ = false;
   bool exiting_ = false;
   int exit_code_ = 0;
   std::string reason_;
   bool reason_is_placeholder_ = false;
   asio::signal_set signals_;
-  asio::signal_set child_signal_;
   asio::steady_timer init_timer_;
-  asio::steady_timer kill_timer_;
+  asio::steady_timer flush_timer_;
   asio::steady_timer tick_timer_;
   asio::steady_timer ping_timer_;
   std::unique_ptr<StatusBoard> board_;
@@ -89,7 +92,7 @@ class Worker {
   std::chrono::steady_clock::time_point next_ping_at_;
   unsigned ping_counter_ = 0;
   unsigned tick_counter_ = 0;
-  std::deque<std::string> stderr_tail_;  // last lines, reported when the worker exits
+  std::deque<std::string> stderr_tail_;  // last diagnostic lines, reported when the worker exits
 };
 
 }  // namespace mcp::worker
