@@ -202,6 +202,8 @@ ExchangeResult exchange_once(HttpLane::Shared& s, httplib::Client& client, std::
   if (oversize) {
     done.error = "a message exceeded maxMessageBytes (" +
                  std::to_string(s.options.max_message_bytes) + " bytes)";
+    log::error("dropped a remote message: " + done.error + "; the exchange was broken off",
+               s.context());
   } else if (!ok) {
     done.error = describe(err);
   }
