@@ -1,11 +1,10 @@
 #include "common/log.hpp"
 
+#include "common/journal_writer.hpp"
+
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
-
-#include <sys/uio.h>
 
 #include <atomic>
 #include <cstdio>
@@ -83,38 +82,18 @@ std::optional<Level> parse_level(std::string_view text) {
   return std::nullopt;
 }
 
-void write_journal(Level level, const Context& ctx, std::string_view message) {
-  const std::string msg = "MESSAGE=" + std::string(message);
-  const std::string priority = "PRIORITY=" + std::to_string(static_cast<int>(level));
-  const std::string ident = "SYSLOG_IDENTIFIER=" + g_program;
-  std::string server, session;
-  iovec iov[5];
-  int n = 0;
-  auto add = [&](const std::string& s) {
-    iov[n].iov_base = const_cast<char*>(s.data());
-    iov[n].iov_len = s.size();
-    ++n;
-  };
-  add(msg);
-  add(priority);
-  add(ident);
-  if (!ctx.server.empty()) {
-    server = "MCP_SERVER=" + std::string(ctx.server);
-    add(server);
-  }
-  if (!ctx.session.empty()) {
-    session = "MCP_SESSION=" + std::string(ctx.session);
-    add(session);
-  }
-  sd_journal_sendv(iov, n);
+bool write_journal(Level level, const Context& ctx, std::string_view message) {
+  const std::string priority = std::to_string(static_cast<int>(level));
+  std::vector<JournalField> fields = {
+      {"MESSAGE", message}, {"PRIORITY", priority}, {"SYSLOG_IDENTIFIER", g_program}};
+  if (!ctx.server.empty()) fields.emplace_back("MCP_SERVER", ctx.server);
+  if (!ctx.session.empty()) fields.emplace_back("MCP_SESSION", ctx.session);
+  return write_journal_entry(fields);
 }
 
 void write(Level level, const Context& ctx, std::string_view message) {
   if (!enabled(level)) return;
-  if (g_sink.load() == Sink::journal) {
-    write_journal(level, ctx, message);
-    return;
-  }
+  if (g_sink.load() == Sink::journal && write_journal(level, ctx, message)) return;
   timeval tv{};
   gettimeofday(&tv, nullptr);
   tm local{};

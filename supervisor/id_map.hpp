@@ -45,6 +45,12 @@ class IdMap {
   std::optional<Clock::time_point> next_deadline() const;
   std::size_t size() const { return calls_.size(); }
   std::size_t count_server(const std::string& server) const;
+  template <typename Fn>
+  void for_each_to_server(const std::string& server, Fn fn) const {
+    for (const auto& [id, call] : calls_) {
+      if (call.server == server) fn(call);
+    }
+  }
   // The newest call to server that a client waits for, if any.
   const PendingCall* latest_for_server(const std::string& server) const;
 

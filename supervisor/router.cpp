@@ -236,6 +236,7 @@ void Router::handle_notification(Session& session, json::Document& msg) {
     auto gid = calls_.find_by_client(session.id, json::to_string(*rid));
     if (!gid) return;
     auto call = calls_.take(*gid);
+    fail_client_bound_requests_of_call(*gid);
     if (pool_) {
       pool_->send(call->server, jsonrpc::notification(
                                     "notifications/cancelled",
@@ -512,6 +513,7 @@ void Router::on_deadline() {
     // The call may be slow, or the backend may be hung: the worker pings it and restarts it if
     // the ping goes unanswered too.
     if (pool_) pool_->send_control(call.server, jsonrpc::notification(channel::method::probe));
+    fail_client_bound_requests_of_call(call.gateway_id);
     fail_call(call, jsonrpc::code::request_timeout,
               call.method + " to server '" + call.server + "' timed out after " +
                   std::to_string(timeout) + " ms");

@@ -77,6 +77,7 @@ class Router : public WorkerEvents {
     std::string server;
     std::string backend_id;  // JSON text
     std::string session_id;
+    std::uint64_t call_id = 0;  // the client call it rode on
   };
 
   struct ServerState {
@@ -105,6 +106,7 @@ class Router : public WorkerEvents {
   void on_backend_request(const std::string& server, json::Document& msg);
   void on_client_response(Session& session, json::Document& msg);
   void fail_client_bound_requests(const std::string& session_id);
+  void fail_client_bound_requests_of_call(std::uint64_t gateway_id);
   void fail_call(const PendingCall& call, int code, const std::string& message);
   void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final);
   void broadcast(const std::string& json);

@@ -2,6 +2,8 @@
 // backends send (answers, notifications, their own requests).
 #include "supervisor/router.hpp"
 
+#include <set>
+
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
 
@@ -101,7 +103,8 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
   }
   auto call = calls_.take(id.GetUint64());
   if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
-  if (!call->reply) return;                     // fire-and-forget (logging/setLevel)
+  fail_client_bound_requests_of_call(call->gateway_id);
+  if (!call->reply) return;  // fire-and-forget (logging/setLevel)
   json::Document client_id;
   client_id.Parse(call->client_id.c_str());
   msg["id"].CopyFrom(client_id, msg.GetAllocator());
@@ -139,29 +142,49 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
     pool_->send(server, jsonrpc::result_response(id, "{}"));
     return;
   }
-  // Which client? The one whose request the backend is working on: the newest call in flight
-  // to this server (docs/architecture.md, "Requests from backends"). With none, nobody can
-  // answer, and the backend is told so at once rather than left waiting.
-  const PendingCall* call = calls_.latest_for_server(server);
-  Session* session = call ? sessions_.find(call->session_id) : nullptr;
-  if (session == nullptr) {
-    pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::internal_error,
-                                                "No client request is in flight to relay " +
-                                                    std::string(method) + " to"));
-    return;
-  }
   const char* capability = method == "sampling/createMessage" ? "sampling"
                            : method == "elicitation/create"   ? "elicitation"
                            : method == "roots/list"           ? "roots"
                                                               : nullptr;
-  if (capability == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
+  if (capability == nullptr) {
+    pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
+                                                "Method not found: " + std::string(method)));
+    return;
+  }
+  // Which client? Over stdio a backend's request carries nothing that ties it to the call that
+  // caused it, and all clients share one backend session. So: the one session with calls in
+  // flight to this server. With several, guessing would hand one user's elicitation (or its
+  // answer) to another user, so the backend gets an error instead (docs/architecture.md,
+  // "Requests from backends").
+  std::set<std::string> in_flight_sessions;
+  calls_.for_each_to_server(server, [&](const PendingCall& c) {
+    if (c.reply) in_flight_sessions.insert(c.session_id);
+  });
+  if (in_flight_sessions.size() != 1) {
+    const std::string why =
+        in_flight_sessions.empty()
+            ? "no client call is in flight to relay " + std::string(method) + " to"
+            : std::to_string(in_flight_sessions.size()) +
+                  " client sessions have calls in flight to this server; mcproxy cannot tell "
+                  "which one " +
+                  std::string(method) + " is for";
+    log::warning("refused " + std::string(method) + " from the backend: " + why, {server});
+    pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::internal_error, why));
+    return;
+  }
+  const PendingCall* call = calls_.latest_for_server(server);
+  Session* session = call ? sessions_.find(call->session_id) : nullptr;
+  if (session == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
     pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
                                                 "The client did not declare the capability for " +
                                                     std::string(method)));
     return;
   }
   const std::uint64_t ours = next_client_bound_id_++;
-  client_bound_[ours] = ClientBoundRequest{server, id, session->id};
+  client_bound_[ours] = ClientBoundRequest{server, id, session->id, call->gateway_id};
+  log::debug(
+      "relaying " + std::string(method) + " to the client as request " + std::to_string(ours),
+      {server, session->id});
   msg["id"].SetUint64(ours);
   // On Streamable HTTP the request travels on the stream of the POST it belongs to
   // (basic/transports: "related to the originating client request"); on legacy SSE the session
@@ -181,6 +204,20 @@ void Router::on_client_response(Session& session, json::Document& msg) {
   msg["id"].CopyFrom(backend_id, msg.GetAllocator());
   if (pool_) pool_->send(it->second.server, json::to_string(msg));
   client_bound_.erase(it);
+}
+
+void Router::fail_client_bound_requests_of_call(std::uint64_t gateway_id) {
+  for (auto it = client_bound_.begin(); it != client_bound_.end();) {
+    if (it->second.call_id != gateway_id) {
+      ++it;
+      continue;
+    }
+    // The call it belonged to is over: nobody will answer on that stream any more.
+    pool_->send(it->second.server,
+                jsonrpc::error_response(it->second.backend_id, jsonrpc::code::connection_closed,
+                                        "The client call this request belonged to has ended"));
+    it = client_bound_.erase(it);
+  }
 }
 
 void Router::fail_client_bound_requests(const std::string& session_id) {
