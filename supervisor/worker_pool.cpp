@@ -129,6 +129,12 @@ const char* to_string(WorkerState s) {
   return "?";
 }
 
+std::string remote_worker_path(const std::string& worker_path) {
+  const auto slash = worker_path.rfind('/');
+  return (slash == std::string::npos ? std::string() : worker_path.substr(0, slash + 1)) +
+         "mcproxy-remote-worker";
+}
+
 std::string locate_worker_binary() {
   namespace fs = std::filesystem;
   if (const char* env = std::getenv("MCPROXY_WORKER"); env != nullptr && *env != '\0') return env;
@@ -323,8 +329,12 @@ void WorkerPool::spawn(WorkerSlot& slot) {
     theirs.reset(::fcntl(sv[1], F_DUPFD_CLOEXEC, 10));
   }
 
-  std::vector<std::string> arg_storage = {"mcproxy-worker", "--server", name, "--log-level",
-                                          log_level_};
+  // Remote servers need HTTP; their worker is a separate program (worker/meson.build).
+  const std::string program = slot.config.transport == BackendTransport::stdio
+                                  ? worker_path_
+                                  : remote_worker_path(worker_path_);
+  std::vector<std::string> arg_storage = {program.substr(program.rfind('/') + 1), "--server", name,
+                                          "--log-level", log_level_};
   if (journal_) arg_storage.push_back("--journal");
   std::vector<char*> argv;
   for (auto& a : arg_storage) argv.push_back(a.data());
@@ -355,12 +365,11 @@ void WorkerPool::spawn(WorkerSlot& slot) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int rc =
-      ::posix_spawn(&pid, worker_path_.c_str(), &actions, &attr, argv.data(), envp.data());
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    log::error("cannot start " + worker_path_ + ": " + std::strerror(rc), {name});
+    log::error("cannot start " + program + ": " + std::strerror(rc), {name});
     slot.last_exit = std::string("cannot start worker: ") + std::strerror(rc);
     transition(slot, WorkerState::failed, "not retrying until the config changes");
     return;

@@ -133,5 +133,7 @@ class WorkerPool {
 // Finds mcproxy-worker: $MCPROXY_WORKER, next to our executable, in the build tree, then the
 // install path.
 std::string locate_worker_binary();
+// mcproxy-remote-worker, which sits next to mcproxy-worker.
+std::string remote_worker_path(const std::string& worker_path);
 
 }  // namespace mcp::supervisor

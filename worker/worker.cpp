@@ -7,7 +7,6 @@
 #include "common/log.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
-#include "worker/remote_backend.hpp"
 #include "worker/stdio_backend.hpp"
 
 namespace mcp::worker {
@@ -123,20 +122,6 @@ std::variant<std::unique_ptr<Backend>, Backend::StartError> Worker::make_backend
   if (options_.transport != BackendTransport::stdio) return make_remote_backend();
   return std::make_unique<StdioBackend>(io_, options_.backend, options_.max_message_bytes,
                                         options_.name);
-}
-
-std::variant<std::unique_ptr<Backend>, Backend::StartError> Worker::make_remote_backend() {
-  if (options_.memory_limit_mb > 0) {
-    log::notice("memoryLimitMB does not apply to a remote server (it has no process here); ignored",
-                {options_.name});
-  }
-  auto made = RemoteBackend::create(io_, {.server_name = options_.name,
-                                          .transport = options_.transport,
-                                          .url = options_.url,
-                                          .headers = options_.headers,
-                                          .max_message_bytes = options_.max_message_bytes});
-  if (auto* err = std::get_if<Backend::StartError>(&made)) return std::move(*err);
-  return std::unique_ptr<Backend>(std::move(std::get<std::unique_ptr<RemoteBackend>>(made)));
 }
 
 std::optional<int> Worker::start() {
