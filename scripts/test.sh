@@ -6,6 +6,7 @@
 #   scripts/test.sh            everything
 #   SANITIZERS=0 scripts/test.sh   skip the sanitizer pass
 #   SYSTEMD_TESTS=0 scripts/test.sh   skip the tests under a real systemd (nspawn + VM, root)
+#   CONFORMANCE_TESTS=0 scripts/test.sh   skip the official MCP conformance suite
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -53,6 +54,14 @@ run_suite() {  # label build_dir [meson options...]
   count_node "$logs/$label-e2e.log"
 }
 
+run_conformance() {  # the official MCP conformance suite through the plain build's gateway
+  echo "=== conformance suite through the gateway"
+  MCPROXY_BUILD_DIR="$root/build" timeout 300 "$root/tests/conformance/run.sh" \
+    >"$logs/conformance.log" 2>&1
+  grep -E '^not ok|^# (pass|fail)' "$logs/conformance.log"
+  count_node "$logs/conformance.log"
+}
+
 run_systemd() {  # the plain build's binaries under a real systemd (nspawn and a QEMU VM)
   echo "=== systemd: unit files"
   "$root/tests/systemd/verify-units.sh" >"$logs/systemd-verify.log" 2>&1
@@ -68,6 +77,7 @@ run_systemd() {  # the plain build's binaries under a real systemd (nspawn and a
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 run_suite plain "$root/build"
+if [ "${CONFORMANCE_TESTS:-1}" != 0 ]; then run_conformance; fi
 if [ "${SYSTEMD_TESTS:-1}" != 0 ]; then run_systemd; fi
 if [ "${SANITIZERS:-1}" != 0 ]; then
   run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \

@@ -122,7 +122,7 @@ if ! bins_in "$BUILD_DIR"; then
     not_ok "setup: build mcproxy in $BUILD_DIR"; tail -30 "$WORK/build.log" | diag; finish
   fi
 fi
-BINS=("$BUILD_DIR/supervisor/mcproxy" "$BUILD_DIR/worker/mcproxy-worker" "$BUILD_DIR/tests/testserver/mcp-test-server")
+BINS=("$BUILD_DIR/supervisor/mcproxy" "$BUILD_DIR/worker/mcproxy-worker" "$BUILD_DIR/worker/mcproxy-remote-worker" "$BUILD_DIR/tests/testserver/mcp-test-server")
 echo "# binaries from $BUILD_DIR"
 
 # ---- rootfs: bookworm minbase + systemd + the runtime libraries our binaries link -------------
