@@ -21,7 +21,8 @@ std::mutex g_write_mutex;
 std::string g_program = "mcproxy";
 std::atomic<Sink> g_sink{Sink::stderr_text};
 
-const char* level_name(Level l) {
+// The tag of a stderr line.
+const char* level_label(Level l) {
   switch (l) {
     case Level::debug:
       return "DEBUG";
@@ -72,6 +73,24 @@ void set_program(std::string_view name) {
   g_program.assign(name);
 }
 
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::notice:
+      return "notice";
+    case Level::warning:
+      return "warning";
+    case Level::error:
+      return "error";
+    case Level::critical:
+      return "critical";
+  }
+  return "info";
+}
+
 std::optional<Level> parse_level(std::string_view text) {
   if (text == "debug") return Level::debug;
   if (text == "info") return Level::info;
@@ -110,7 +129,7 @@ void write(Level level, const Context& ctx, std::string_view message) {
   line += '[';
   line += std::to_string(getpid());
   line += "] ";
-  line += level_name(level);
+  line += level_label(level);
   line += ' ';
   if (!ctx.server.empty()) {
     line += '[';

@@ -33,6 +33,8 @@ bool enabled(Level level);
 // The program name in each line: "mcproxy" or "mcproxy-worker".
 void set_program(std::string_view name);
 std::optional<Level> parse_level(std::string_view text);
+// The name parse_level reads: "debug", "info", ...
+const char* level_name(Level level);
 
 void write(Level level, const Context& ctx, std::string_view message);
 

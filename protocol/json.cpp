@@ -11,6 +11,11 @@ std::string to_string(const Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+std::string quote(std::string_view s) {
+  Value v(rapidjson::StringRef(s.data(), s.size()));
+  return to_string(v);
+}
+
 std::optional<ParseError> parse(std::string_view text, Document& doc) {
   // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
   doc.Parse<rapidjson::kParseDefaultFlags>(text.data(), text.size());

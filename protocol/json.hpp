@@ -41,6 +41,9 @@ std::optional<std::string_view> string_member(const Value& obj, const char* name
 const Value* object_member(const Value& obj, const char* name);
 const Value* array_member(const Value& obj, const char* name);
 
+// s as a JSON string literal, quotes and escapes included.
+std::string quote(std::string_view s);
+
 inline Value string_value(std::string_view s, Allocator& a) {
   return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }

@@ -9,8 +9,7 @@ bool valid_id(const json::Value& id) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  json::Value v(rapidjson::StringRef(s.data(), s.size()));
-  out += json::to_string(v);
+  out += json::quote(s);
 }
 
 }  // namespace

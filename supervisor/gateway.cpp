@@ -37,24 +37,6 @@ constexpr std::uint32_t status_board_slots = 1024;
 // Workers beat every second; this many missed beats means the worker is stuck.
 constexpr auto heartbeat_timeout = std::chrono::milliseconds(5000);
 
-const char* level_name(log::Level l) {
-  switch (l) {
-    case log::Level::debug:
-      return "debug";
-    case log::Level::info:
-      return "info";
-    case log::Level::notice:
-      return "notice";
-    case log::Level::warning:
-      return "warning";
-    case log::Level::error:
-      return "error";
-    case log::Level::critical:
-      return "critical";
-  }
-  return "info";
-}
-
 class Gateway {
  public:
   Gateway(const RunCommand& command, Config config, ListenAddress listen, std::string worker_path)
@@ -62,7 +44,7 @@ class Gateway {
         config_(std::move(config)),
         listen_(std::move(listen)),
         router_(io_, router_settings(config_)),
-        pool_(io_, std::move(worker_path), level_name(log::min_level()),
+        pool_(io_, std::move(worker_path), log::level_name(log::min_level()),
               log::sink() == log::Sink::journal, router_, config_.gateway.max_message_bytes),
         front_(io_, router_, front_options(config_, listen_)),
         watcher_(io_, command.config_path, config_debounce, [this] { reload("file change"); }),
@@ -209,11 +191,13 @@ class Gateway {
     stopping_ = true;
     log::notice(std::string("received SIG") + sigabbrev_np(sig) + ", shutting down");
     notifier_.stopping();
-    front_.begin_stop();  // idle keep-alive connections drain while the workers stop
     hup_.cancel();
     test_stall_.cancel();
     status_timer_.cancel();
+    // Calls in flight get their error frames first; then the front stops, and its streams end
+    // after writing what is queued (idle keep-alive connections drain while the workers stop).
     router_.shutdown();
+    front_.begin_stop();
     pool_.stop_all(worker_shutdown_deadline, [this] { io_.stop(); });
     stop_deadline_.expires_after(shutdown_deadline);
     stop_deadline_.async_wait([this](std::error_code e) {

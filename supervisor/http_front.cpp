@@ -10,6 +10,7 @@
 
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/sse.hpp"
 #include "supervisor/elastic_thread_pool.hpp"
 
 namespace mcp::supervisor {
@@ -52,6 +53,27 @@ std::string new_session_id() {
     out += hex[b & 15];
   }
   return out;
+}
+
+bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& sink,
+              std::chrono::milliseconds keepalive, bool end_on_final,
+              const std::atomic<bool>& stopping) {
+  std::vector<Frame> batch;
+  batch.swap(pending);
+  bool open = true;
+  // Stopping: take what is queued without waiting, write it, end.
+  if (batch.empty())
+    open = outbox.wait(batch, stopping.load() ? std::chrono::milliseconds(0) : keepalive);
+  std::string out;
+  bool final = false;
+  for (const auto& f : batch) {
+    if (!f.json.empty()) out += sse::encode("message", f.json);
+    final = final || (end_on_final && f.final);
+  }
+  if (out.empty() && open && !final) out = sse::keepalive();
+  if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+  if (final || !open || stopping.load()) sink.done();
+  return true;
 }
 
 HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
@@ -99,11 +121,13 @@ void HttpFront::start() {
 }
 
 void HttpFront::begin_stop() {
+  stopping_ = true;
   if (thread_.joinable()) server_.stop();
 }
 
 void HttpFront::stop() {
   if (!thread_.joinable()) return;
+  stopping_ = true;
   server_.stop();
   thread_.join();
 }
@@ -154,6 +178,14 @@ void HttpFront::release_stream() {
 
 void HttpFront::install_routes() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (stopping_.load()) {
+      res.status = 503;
+      res.set_header("Connection", "close");
+      res.set_content(jsonrpc::error_response("null", jsonrpc::code::connection_closed,
+                                              "The gateway is shutting down"),
+                      json_content_type);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.path != "/health" && !authorized(req)) {
       res.status = 401;
       res.set_header("WWW-Authenticate", "Bearer");

@@ -83,8 +83,20 @@ class HttpFront {
   httplib::Server server_;
   std::thread thread_;
   std::atomic<std::size_t> open_streams_{0};
+  // Set by begin_stop(). Requests that still arrive on kept-alive connections are refused, and
+  // every stream ends: otherwise one could wait for an event loop that has already stopped.
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
 };
+
+// One round of an SSE response fed from an outbox: waits up to keepalive for frames (unless
+// pending already holds some), writes them as "message" events, or a comment when idle, and
+// ends the stream once the outbox is closed or, with end_on_final, a final frame went out.
+// Returns false when the client is gone. Legacy SSE, GET /mcp and POST-as-SSE all use it.
+// The stream also ends once stopping is set: at shutdown no stream may outlive the front.
+bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& sink,
+              std::chrono::milliseconds keepalive, bool end_on_final,
+              const std::atomic<bool>& stopping);
 
 // cpp-httplib gzips bodies of type exactly "application/json" when the client accepts gzip,
 // which for our small messages costs more CPU on both ends than it saves bytes on loopback or a

@@ -29,24 +29,14 @@ void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res)
   const auto keepalive = options_.keepalive_interval;
   res.set_chunked_content_provider(
       "text/event-stream",
-      [id, outbox, endpoint_sent, keepalive](std::size_t, httplib::DataSink& sink) {
+      [this, id, outbox, endpoint_sent, keepalive](std::size_t, httplib::DataSink& sink) {
         if (!*endpoint_sent) {
           *endpoint_sent = true;
           const std::string ev = sse::encode("endpoint", "/messages?sessionId=" + id);
           return sink.write(ev.data(), ev.size());
         }
-        std::vector<Frame> frames;
-        const bool open = outbox->wait(frames, keepalive);
-        std::string out;
-        for (const auto& f : frames) {
-          if (!f.json.empty()) out += sse::encode("message", f.json);
-        }
-        if (out.empty() && open) out = sse::keepalive();
-        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-        if (!open) {
-          sink.done();
-        }
-        return true;
+        std::vector<Frame> none;
+        return pump_sse(*outbox, none, sink, keepalive, /*end_on_final=*/false, stopping_);
       },
       [this, id, outbox](bool) {
         outbox->close();

@@ -13,11 +13,6 @@ namespace {
 using jsonrpc::code::internal_error;
 using jsonrpc::code::invalid_params;
 
-std::string quoted(std::string_view s) {
-  json::Value v(rapidjson::StringRef(s.data(), s.size()));
-  return json::to_string(v);
-}
-
 std::optional<ListKind> list_kind_of_request(std::string_view method) {
   for (ListKind k : all_list_kinds) {
     if (list_method(k) == method) return k;
@@ -276,11 +271,11 @@ void Router::answer_initialize(Session& session, const json::Document& msg,
     instructions += (instructions.empty() ? "" : "\n\n") + std::string("## ") + name + "\n" +
                     state.instructions;
   }
-  std::string result = "{\"protocolVersion\":" + quoted(version) +
+  std::string result = "{\"protocolVersion\":" + json::quote(version) +
                        ",\"capabilities\":" + merged_capabilities() +
                        ",\"serverInfo\":{\"name\":\"mcproxy\",\"title\":\"MCProxy\",\"version\":" +
-                       quoted(MCPROXY_VERSION) + "}";
-  if (!instructions.empty()) result += ",\"instructions\":" + quoted(instructions);
+                       json::quote(MCPROXY_VERSION) + "}";
+  if (!instructions.empty()) result += ",\"instructions\":" + json::quote(instructions);
   result += "}";
   log::info("client initialized: " + (session.client_name.empty() ? "?" : session.client_name) +
                 ", protocol " + session.protocol_version,
@@ -439,7 +434,7 @@ void Router::forward_to_all(std::string_view method, const json::Value& params) 
     call.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     const std::uint64_t gid = calls_.add(std::move(call));
     const std::string frame = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(gid) +
-                              ",\"method\":" + quoted(method) +
+                              ",\"method\":" + json::quote(method) +
                               ",\"params\":" + json::to_string(params) + "}";
     if (!pool_->send(name, frame)) calls_.take(gid);
   }

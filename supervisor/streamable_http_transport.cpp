@@ -103,8 +103,8 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
                                   const std::string& new_session, httplib::Response& res) {
   std::vector<Frame> frames;
   const auto deadline = std::chrono::steady_clock::now() + json_reply_window;
-  while (frames.empty() && std::chrono::steady_clock::now() < deadline) {
-    if (!outbox->wait(frames, json_reply_window)) break;
+  while (frames.empty() && std::chrono::steady_clock::now() < deadline && !stopping_.load()) {
+    if (!outbox->wait(frames, std::chrono::milliseconds(250))) break;
   }
   if (frames.size() == 1 && frames.front().final) {
     const Frame& f = frames.front();
@@ -141,21 +141,8 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
   const auto keepalive = options_.keepalive_interval;
   res.set_chunked_content_provider(
       "text/event-stream",
-      [outbox, pending, keepalive](std::size_t, httplib::DataSink& sink) {
-        std::vector<Frame> batch;
-        batch.swap(*pending);
-        bool open = true;
-        if (batch.empty()) open = outbox->wait(batch, keepalive);
-        std::string out;
-        bool final = false;
-        for (const auto& f : batch) {
-          if (!f.json.empty()) out += sse::encode("message", f.json);
-          final = final || f.final;
-        }
-        if (out.empty() && open && !final) out = sse::keepalive();
-        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-        if (final || !open) sink.done();
-        return true;
+      [this, outbox, pending, keepalive](std::size_t, httplib::DataSink& sink) {
+        return pump_sse(*outbox, *pending, sink, keepalive, /*end_on_final=*/true, stopping_);
       },
       [this, outbox](bool) {
         outbox->close();
@@ -249,17 +236,9 @@ void HttpFront::handle_mcp_get(const httplib::Request& req, httplib::Response& r
   const auto keepalive = options_.keepalive_interval;
   res.set_chunked_content_provider(
       "text/event-stream",
-      [outbox, keepalive](std::size_t, httplib::DataSink& sink) {
-        std::vector<Frame> frames;
-        const bool open = outbox->wait(frames, keepalive);
-        std::string out;
-        for (const auto& f : frames) {
-          if (!f.json.empty()) out += sse::encode("message", f.json);
-        }
-        if (out.empty() && open) out = sse::keepalive();
-        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-        if (!open) sink.done();
-        return true;
+      [this, outbox, keepalive](std::size_t, httplib::DataSink& sink) {
+        std::vector<Frame> none;
+        return pump_sse(*outbox, none, sink, keepalive, /*end_on_final=*/false, stopping_);
       },
       [this, outbox](bool) {
         outbox->close();

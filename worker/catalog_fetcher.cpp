@@ -12,11 +12,6 @@ constexpr const char* init_id = "mcproxy:init";
 // A backend that pages forever (a cursor that never ends) must not hold the worker hostage.
 constexpr unsigned max_pages_per_list = 1000;
 
-std::string quoted(std::string_view s) {
-  json::Value v(rapidjson::StringRef(s.data(), s.size()));
-  return json::to_string(v);
-}
-
 std::string join_array(const std::vector<std::string>& items) {
   std::string out = "[";
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -38,9 +33,9 @@ std::string CatalogFetcher::initialize_request(std::string_view client_version) 
   // them (supervisor/router_backend_events.cpp), so it declares them; a request no client can
   // take is answered with an error at once.
   return std::string(R"({"jsonrpc":"2.0","id":")") + init_id +
-         R"(","method":"initialize","params":{"protocolVersion":)" + quoted(client_version) +
+         R"(","method":"initialize","params":{"protocolVersion":)" + json::quote(client_version) +
          R"(,"capabilities":{"roots":{"listChanged":true},"sampling":{},"elicitation":{}},)" +
-         R"("clientInfo":{"name":"mcproxy","version":)" + quoted(MCPROXY_VERSION) + "}}}";
+         R"("clientInfo":{"name":"mcproxy","version":)" + json::quote(MCPROXY_VERSION) + "}}}";
 }
 
 bool CatalogFetcher::is_ours(const json::Value& msg) {
@@ -135,9 +130,9 @@ std::string CatalogFetcher::list_request(ListKind kind, const std::string& curso
   const std::string id =
       std::string(channel::worker_id_prefix) + "list:" + std::to_string(++next_request_);
   in_flight_.emplace(id, kind);
-  std::string out =
-      R"({"jsonrpc":"2.0","id":)" + quoted(id) + R"(,"method":)" + quoted(list_method(kind));
-  if (!cursor.empty()) out += R"(,"params":{"cursor":)" + quoted(cursor) + "}";
+  std::string out = R"({"jsonrpc":"2.0","id":)" + json::quote(id) + R"(,"method":)" +
+                    json::quote(list_method(kind));
+  if (!cursor.empty()) out += R"(,"params":{"cursor":)" + json::quote(cursor) + "}";
   out += "}";
   return out;
 }
@@ -145,7 +140,7 @@ std::string CatalogFetcher::list_request(ListKind kind, const std::string& curso
 std::string CatalogFetcher::ready_params() const {
   std::string out = "{";
   for (const auto& m : init_result_.GetObject()) {
-    out += quoted(m.name.GetString());
+    out += json::quote(m.name.GetString());
     out += ':';
     out += json::to_string(m.value);
     out += ',';
@@ -154,7 +149,7 @@ std::string CatalogFetcher::ready_params() const {
   for (ListKind kind : all_list_kinds) {
     if (!first) out += ',';
     first = false;
-    out += quoted(kind_key(kind));
+    out += json::quote(kind_key(kind));
     out += ':';
     auto it = items_.find(kind);
     out += it == items_.end() ? "[]" : join_array(it->second);
@@ -165,7 +160,7 @@ std::string CatalogFetcher::ready_params() const {
 
 std::string CatalogFetcher::list_params(ListKind kind) const {
   auto it = items_.find(kind);
-  return std::string(R"({"kind":)") + quoted(kind_key(kind)) + R"(,"items":)" +
+  return std::string(R"({"kind":)") + json::quote(kind_key(kind)) + R"(,"items":)" +
          (it == items_.end() ? "[]" : join_array(it->second)) + "}";
 }
 

@@ -26,11 +26,6 @@ std::optional<ListKind> list_changed_kind(std::string_view method) {
   return std::nullopt;
 }
 
-std::string quoted(std::string_view s) {
-  json::Value v(rapidjson::StringRef(s.data(), s.size()));
-  return json::to_string(v);
-}
-
 std::optional<BackendTransport> parse_transport(std::string_view t) {
   if (t.empty() || t == "stdio") return BackendTransport::stdio;
   if (t == "sse") return BackendTransport::sse;
@@ -321,10 +316,10 @@ void Worker::finish_exit() {
     return;
   }
   std::string tail = "[";
-  for (const auto& line : stderr_tail_) tail += (tail.size() > 1 ? "," : "") + quoted(line);
+  for (const auto& line : stderr_tail_) tail += (tail.size() > 1 ? "," : "") + json::quote(line);
   tail += "]";
   send_to_supervisor(channel::method::exiting,
-                     "{\"reason\":" + quoted(reason_) + ",\"stderrTail\":" + tail + "}");
+                     "{\"reason\":" + json::quote(reason_) + ",\"stderrTail\":" + tail + "}");
   stop_when_flushed(std::chrono::steady_clock::now() + exit_flush_deadline);
 }
 
@@ -384,7 +379,8 @@ void Worker::send_ping() {
       std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
   ping_sent_at_ = std::chrono::steady_clock::now();
   next_ping_at_ = ping_sent_at_ + options_.ping_interval;
-  backend_->send(R"({"jsonrpc":"2.0","id":)" + quoted(ping_in_flight_) + R"(,"method":"ping"})");
+  backend_->send(R"({"jsonrpc":"2.0","id":)" + json::quote(ping_in_flight_) +
+                 R"(,"method":"ping"})");
   // A probe's deadline is checked at the next tick; make sure one comes in time.
   ping_timer_.expires_after(options_.ping_timeout + std::chrono::milliseconds(5));
   ping_timer_.async_wait([this](std::error_code ec) {
