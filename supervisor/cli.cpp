@@ -63,9 +63,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
   RunCommand run;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
+    auto value = [&]() -> std::optional<std::string> {
       if (i + 1 >= args.size()) return std::nullopt;
-      (void)name;
       return args[++i];
     };
     if (a == "--help" || a == "-h") return PrintCommand{usage_text};
@@ -76,16 +75,16 @@ Command parse_command_line(const std::vector<std::string>& args) {
     } else if (a == "--journal") {
       run.log_to_journal = true;
     } else if (a == "--config" || a == "-c") {
-      auto v = value("--config");
+      auto v = value();
       if (!v) return UsageError{"--config needs a PATH"};
       run.config_path = *v;
     } else if (a == "--listen" || a == "-l") {
-      auto v = value("--listen");
+      auto v = value();
       if (!v || !parse_listen(*v))
         return UsageError{"--listen needs HOST:PORT, e.g. 127.0.0.1:12009"};
       run.listen = *v;
     } else if (a == "--log-level") {
-      auto v = value("--log-level");
+      auto v = value();
       auto level = v ? log::parse_level(*v) : std::nullopt;
       if (!level) return UsageError{"--log-level needs one of debug, info, notice, warning, error"};
       run.log_level = *level;

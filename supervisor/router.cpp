@@ -88,7 +88,7 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
               true);
       return;
     case jsonrpc::Kind::request:
-      handle_request(session, transport, message, target);
+      handle_request(*session, message, target);
       return;
     case jsonrpc::Kind::notification:
       handle_notification(*session, message);
@@ -148,13 +148,12 @@ void Router::close_session(const std::string& session_id, const std::string& why
   sessions_.remove(session_id);
 }
 
-void Router::handle_request(Session* session, FrontTransport transport, json::Document& msg,
+void Router::handle_request(Session& session, json::Document& msg,
                             const std::shared_ptr<Outbox>& reply) {
-  (void)transport;
   const std::string_view method = *json::string_member(msg, "method");
   const std::string id = jsonrpc::id_text(msg);
   if (method == "initialize") {
-    answer_initialize(*session, msg, reply);
+    answer_initialize(session, msg, reply);
     return;
   }
   if (method == "ping") {
@@ -186,16 +185,16 @@ void Router::handle_request(Session* session, FrontTransport transport, json::Do
     json::Value& p = msg["params"];
     json::set_member(p, "name", json::string_value(route->original, msg.GetAllocator()),
                      msg.GetAllocator());
-    forward(*session, msg, server, reply);
+    forward(session, msg, server, reply);
     return;
   }
   if (method == "resources/read" || method == "resources/subscribe" ||
       method == "resources/unsubscribe") {
-    route_by_uri(*session, msg, reply);
+    route_by_uri(session, msg, reply);
     return;
   }
   if (method == "completion/complete") {
-    route_completion(*session, msg, reply);
+    route_completion(session, msg, reply);
     return;
   }
   if (method == "logging/setLevel") {
@@ -401,7 +400,6 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   call.deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(slot->config.timeout_ms);
 
-  auto& a = msg.GetAllocator();
   json::Value* meta = nullptr;
   if (msg.HasMember("params") && msg["params"].IsObject() && msg["params"].HasMember("_meta") &&
       msg["params"]["_meta"].IsObject()) {
@@ -415,7 +413,6 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   // progress); the gateway id is, so it doubles as the token.
   if (meta != nullptr && meta->HasMember("progressToken")) (*meta)["progressToken"].SetUint64(gid);
   msg["id"].SetUint64(gid);
-  (void)a;
   if (!pool_->send(server, json::to_string(msg))) {
     auto taken = calls_.take(gid);
     fail_call(*taken, internal_error, "Server '" + server + "' is not available");

@@ -87,8 +87,7 @@ class Router : public WorkerEvents {
     bool announced = false;  // has been ready at least once
   };
 
-  void handle_request(Session* session, FrontTransport transport, json::Document& msg,
-                      const std::shared_ptr<Outbox>& reply);
+  void handle_request(Session& session, json::Document& msg, const std::shared_ptr<Outbox>& reply);
   void handle_notification(Session& session, json::Document& msg);
   void answer_initialize(Session& session, const json::Document& msg,
                          const std::shared_ptr<Outbox>& reply);

@@ -87,10 +87,9 @@ CatalogFetcher::Step CatalogFetcher::on_initialize_result(const json::Value& res
 
 CatalogFetcher::Step CatalogFetcher::on_list_result(ListKind kind, const json::Value& msg) {
   Step step;
-  if (const json::Value* err = json::object_member(msg, "error")) {
+  if (json::object_member(msg, "error") != nullptr) {
     // A server that announces "resources" but not templates answers -32601 for the template
     // list; an empty list is the truthful reading.
-    (void)err;
     partial_[kind].clear();
   } else if (const json::Value* result = json::object_member(msg, "result")) {
     if (const json::Value* arr = json::array_member(*result, kind_key(kind))) {
