@@ -25,6 +25,7 @@ constexpr auto idle_thread_lifetime = std::chrono::seconds(30);
 // announces timeout <= 2, and a new TCP connection per call costs more than the call.
 constexpr time_t keep_alive_timeout_s = 3;
 constexpr std::size_t keep_alive_max_requests = 100000;
+constexpr int listen_backlog = 1024;
 
 std::string origin_host(std::string_view origin) {
   auto scheme = origin.find("://");
@@ -87,7 +88,8 @@ HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
   // Accepted sockets inherit these from the listening socket. TCP_NODELAY: a response goes out
   // as two writes (headers, body), and Nagle would hold the body until the client's delayed ACK,
   // 40 ms later.
-  server_.set_socket_options([](socket_t sock) {
+  server_.set_socket_options([this](socket_t sock) {
+    listen_fd_ = sock;
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -111,6 +113,15 @@ bool HttpFront::bind(std::string& error) {
   if (port_ <= 0) {
     error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
             std::strerror(errno);
+    return false;
+  }
+  // Debian's cpp-httplib was compiled with a listen backlog of 5. A client that opens dozens of
+  // connections at once (Node's fetch does, one per concurrent request) overflows it; Linux then
+  // drops handshakes, and clients wait out SYN retransmissions of 1, 2, 4, ... seconds: under load
+  // requests "time out" without the gateway ever seeing them. Calling listen() again on the
+  // listening socket sets a real backlog.
+  if (listen_fd_ >= 0 && ::listen(listen_fd_, listen_backlog) != 0) {
+    error = std::string("listen backlog: ") + std::strerror(errno);
     return false;
   }
   return true;

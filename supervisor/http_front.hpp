@@ -87,6 +87,7 @@ class HttpFront {
   // every stream ends: otherwise one could wait for an event loop that has already stopped.
   std::atomic<bool> stopping_{false};
   int port_ = 0;
+  int listen_fd_ = -1;  // the listening socket, seen in the socket-options callback
 };
 
 // One round of an SSE response fed from an outbox: waits up to keepalive for frames (unless
