@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace mcp {
@@ -27,60 +29,47 @@ enum class ListKind { tools, prompts, resources, resource_templates };
 inline constexpr std::array<ListKind, 4> all_list_kinds = {
     ListKind::tools, ListKind::prompts, ListKind::resources, ListKind::resource_templates};
 
+// Everything the protocol names about one kind of list, in one row per kind.
+struct ListInfo {
+  std::string_view method;                // the request that lists it
+  const char* result_member;              // the member of the result that holds the items
+  const char* capability;                 // what a server announces before we ask for it
+  std::string_view changed_notification;  // what a server sends when it changes
+};
+
+inline constexpr std::array<ListInfo, 4> list_infos = {{
+    {"tools/list", "tools", "tools", "notifications/tools/list_changed"},
+    {"prompts/list", "prompts", "prompts", "notifications/prompts/list_changed"},
+    {"resources/list", "resources", "resources", "notifications/resources/list_changed"},
+    // Templates have no capability or notification of their own: they ride on resources'.
+    {"resources/templates/list", "resourceTemplates", "resources",
+     "notifications/resources/list_changed"},
+}};
+
+constexpr const ListInfo& list_info(ListKind k) {
+  return list_infos[static_cast<std::size_t>(k)];
+}
 constexpr std::string_view list_method(ListKind k) {
-  switch (k) {
-    case ListKind::tools:
-      return "tools/list";
-    case ListKind::prompts:
-      return "prompts/list";
-    case ListKind::resources:
-      return "resources/list";
-    case ListKind::resource_templates:
-      return "resources/templates/list";
-  }
-  return "";
+  return list_info(k).method;
 }
-
-// The member of a list result that holds the items.
 constexpr const char* list_result_member(ListKind k) {
-  switch (k) {
-    case ListKind::tools:
-      return "tools";
-    case ListKind::prompts:
-      return "prompts";
-    case ListKind::resources:
-      return "resources";
-    case ListKind::resource_templates:
-      return "resourceTemplates";
-  }
-  return "";
+  return list_info(k).result_member;
 }
-
-// The capability a server must announce before we ask for that list.
 constexpr const char* list_capability(ListKind k) {
-  switch (k) {
-    case ListKind::tools:
-      return "tools";
-    case ListKind::prompts:
-      return "prompts";
-    case ListKind::resources:
-    case ListKind::resource_templates:
-      return "resources";
-  }
-  return "";
+  return list_info(k).capability;
+}
+constexpr std::string_view list_changed_notification(ListKind k) {
+  return list_info(k).changed_notification;
 }
 
-constexpr std::string_view list_changed_notification(ListKind k) {
-  switch (k) {
-    case ListKind::tools:
-      return "notifications/tools/list_changed";
-    case ListKind::prompts:
-      return "notifications/prompts/list_changed";
-    case ListKind::resources:
-    case ListKind::resource_templates:
-      return "notifications/resources/list_changed";
+// The first kind whose field (e.g. &ListInfo::method) equals value; for a changed
+// notification that is resources, not resource templates.
+template <typename Field>
+constexpr std::optional<ListKind> find_list_kind(Field ListInfo::*field, std::string_view value) {
+  for (ListKind k : all_list_kinds) {
+    if (std::string_view(list_info(k).*field) == value) return k;
   }
-  return "";
+  return std::nullopt;
 }
 
 }  // namespace mcp

@@ -13,13 +13,6 @@ namespace {
 using jsonrpc::code::internal_error;
 using jsonrpc::code::invalid_params;
 
-std::optional<ListKind> list_kind_of_request(std::string_view method) {
-  for (ListKind k : all_list_kinds) {
-    if (list_method(k) == method) return k;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Router::Router(asio::io_context& io, RouterSettings settings)
@@ -134,18 +127,22 @@ void Router::close_session(const std::string& session_id, const std::string& why
   // Calls still in flight are cancelled at their backends (specification, basic/utilities/
   // cancellation): nobody will read the answers.
   for (const auto& call : calls_.take_session(session_id)) {
-    if (pool_ && !call.server.empty()) {
-      pool_->send(call.server,
-                  jsonrpc::notification("notifications/cancelled",
-                                        "{\"requestId\":" + std::to_string(call.gateway_id) +
-                                            ",\"reason\":\"client session closed\"}"));
-    }
+    cancel_at_backend(call, json::quote("client session closed"));
     if (call.reply) call.reply->close();
   }
   fail_client_bound_requests(session_id);
   if (s->stream) s->stream->close();
   log::debug("session closed: " + why, {"", session_id});
   sessions_.remove(session_id);
+}
+
+void Router::cancel_at_backend(const PendingCall& call, const std::string& reason_json) {
+  if (pool_ == nullptr || call.server.empty()) return;
+  pool_->send(
+      call.server,
+      jsonrpc::notification("notifications/cancelled",
+                            "{\"requestId\":" + std::to_string(call.gateway_id) +
+                                (reason_json.empty() ? "" : ",\"reason\":" + reason_json) + "}"));
 }
 
 void Router::handle_request(Session& session, json::Document& msg,
@@ -160,7 +157,7 @@ void Router::handle_request(Session& session, json::Document& msg,
     deliver(reply, jsonrpc::result_response(id, "{}"), true);
     return;
   }
-  if (auto kind = list_kind_of_request(method)) {
+  if (auto kind = find_list_kind(&ListInfo::method, method)) {
     answer_list(*kind, msg, reply);
     return;
   }
@@ -231,15 +228,8 @@ void Router::handle_notification(Session& session, json::Document& msg) {
     if (!gid) return;
     auto call = calls_.take(*gid);
     fail_client_bound_requests_of_call(*gid);
-    if (pool_) {
-      pool_->send(call->server, jsonrpc::notification(
-                                    "notifications/cancelled",
-                                    "{\"requestId\":" + std::to_string(*gid) +
-                                        (json::member(*params, "reason")
-                                             ? ",\"reason\":" + json::to_string((*params)["reason"])
-                                             : std::string()) +
-                                        "}"));
-    }
+    const json::Value* reason = json::member(*params, "reason");
+    cancel_at_backend(*call, reason ? json::to_string(*reason) : std::string());
     // The cancelled request gets no answer (basic/utilities/cancellation); a POST waiting for
     // one is ended without a body.
     if (call->reply && call->reply != session.stream) call->reply->push({"", true, 0});
@@ -496,12 +486,7 @@ void Router::on_deadline() {
     const auto timeout = slot ? slot->config.timeout_ms : 0;
     log::warning(call.method + " timed out after " + std::to_string(timeout) + " ms, cancelled",
                  {call.server, call.session_id});
-    if (pool_) {
-      pool_->send(call.server,
-                  jsonrpc::notification("notifications/cancelled",
-                                        "{\"requestId\":" + std::to_string(call.gateway_id) +
-                                            ",\"reason\":\"timed out in the gateway\"}"));
-    }
+    cancel_at_backend(call, json::quote("timed out in the gateway"));
     // The call may be slow, or the backend may be hung: the worker pings it and restarts it if
     // the ping goes unanswered too.
     if (pool_) pool_->send_control(call.server, jsonrpc::notification(channel::method::probe));

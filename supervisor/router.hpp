@@ -107,6 +107,9 @@ class Router : public WorkerEvents {
   void fail_client_bound_requests(const std::string& session_id);
   void fail_client_bound_requests_of_call(std::uint64_t gateway_id);
   void fail_call(const PendingCall& call, int code, const std::string& message);
+  // notifications/cancelled for call under its gateway id (basic/utilities/cancellation);
+  // reason_json is a JSON value, or empty for none.
+  void cancel_at_backend(const PendingCall& call, const std::string& reason_json);
   void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final);
   void broadcast(const std::string& json);
   void rebuild_catalog();

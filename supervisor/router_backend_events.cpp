@@ -11,13 +11,6 @@ namespace mcp::supervisor {
 
 namespace {
 
-std::optional<ListKind> list_kind_of_key(std::string_view key) {
-  for (ListKind k : all_list_kinds) {
-    if (key == list_result_member(k)) return k;
-  }
-  return std::nullopt;
-}
-
 void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
   into.SetArray();
   if (const json::Value* arr = json::array_member(params, list_result_member(kind))) {
@@ -52,7 +45,7 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
   auto it = servers_.find(server);
   const auto key = json::string_member(params, "kind");
   if (it == servers_.end() || !key) return;
-  auto kind = list_kind_of_key(*key);
+  auto kind = find_list_kind(&ListInfo::result_member, *key);
   if (!kind) return;
   json::Document& list = it->second.lists.list(*kind);
   list.SetArray();

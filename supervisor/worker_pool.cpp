@@ -193,6 +193,10 @@ std::uint32_t WorkerPool::claim_board_slot() {
   return UINT32_MAX;  // board full: this worker reports nothing there
 }
 
+void WorkerPool::release_board_slot(const WorkerSlot& slot) {
+  if (slot.board_slot < board_slots_used_.size()) board_slots_used_[slot.board_slot] = false;
+}
+
 const StatusSlot* WorkerPool::status_slot(const std::string& name) const {
   auto it = slots_.find(name);
   if (it == slots_.end() || board_ == nullptr) return nullptr;
@@ -268,7 +272,7 @@ void WorkerPool::retire(const std::string& name, std::function<bool()> idle) {
   slot.remove_when_stopped = true;
   if (slot.worker_pid <= 0) {
     slot.restart_timer.cancel();
-    if (slot.board_slot < board_slots_used_.size()) board_slots_used_[slot.board_slot] = false;
+    release_board_slot(slot);
     slots_.erase(it);
     return;
   }
@@ -498,7 +502,7 @@ void WorkerPool::on_reaped(WorkerSlot& slot, int status) {
       return;
     }
     if (slot.remove_when_stopped) {
-      if (slot.board_slot < board_slots_used_.size()) board_slots_used_[slot.board_slot] = false;
+      release_board_slot(slot);
       slots_.erase(name);
     }
     check_all_stopped();

@@ -111,6 +111,7 @@ class WorkerPool {
   void check_all_stopped();
   void check_heartbeats();
   std::uint32_t claim_board_slot();
+  void release_board_slot(const WorkerSlot& slot);
 
   asio::io_context& io_;
   std::string worker_path_;

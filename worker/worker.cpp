@@ -19,13 +19,6 @@ constexpr auto exit_flush_deadline = std::chrono::milliseconds(500);
 constexpr std::size_t stderr_tail_lines = 10;
 constexpr std::size_t max_stderr_tail_line_bytes = 500;
 
-std::optional<ListKind> list_changed_kind(std::string_view method) {
-  if (method == "notifications/tools/list_changed") return ListKind::tools;
-  if (method == "notifications/prompts/list_changed") return ListKind::prompts;
-  if (method == "notifications/resources/list_changed") return ListKind::resources;
-  return std::nullopt;
-}
-
 std::optional<BackendTransport> parse_transport(std::string_view t) {
   if (t.empty() || t == "stdio") return BackendTransport::stdio;
   if (t == "sse") return BackendTransport::sse;
@@ -243,7 +236,7 @@ void Worker::on_backend_line(std::string_view line) {
     return;
   }
   if (auto method = json::string_member(doc, "method")) {
-    if (auto kind = list_changed_kind(*method)) {
+    if (auto kind = find_list_kind(&ListInfo::changed_notification, *method)) {
       apply(fetcher_.refetch(*kind));
       if (*kind == ListKind::resources) apply(fetcher_.refetch(ListKind::resource_templates));
       return;
