@@ -1,6 +1,7 @@
 #include "json_io.hpp"
 
 #include <unistd.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -74,6 +75,27 @@ void Output::exit_now(int status) {
   std::fflush(stdout);
   std::fflush(stderr);
   _exit(status);
+}
+
+void Output::raw_lines(const std::vector<std::string>& lines) {
+  std::lock_guard lock(stdout_mutex_);
+  for (const std::string& line : lines) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  std::fflush(stdout);
+}
+
+void Output::filler_line(std::size_t bytes, char fill) {
+  const std::string chunk(std::min<std::size_t>(bytes, 64 * 1024), fill);
+  std::lock_guard lock(stdout_mutex_);
+  for (std::size_t left = bytes; left > 0;) {
+    const std::size_t n = std::min(left, chunk.size());
+    std::fwrite(chunk.data(), 1, n, stdout);
+    left -= n;
+  }
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
 }
 
 void Output::emit(const rapidjson::StringBuffer& buffer) {

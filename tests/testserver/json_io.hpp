@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -47,6 +48,11 @@ class Output {
   void log(std::string_view line);
   // Holds the stdout lock until the process is gone so _exit never truncates a line.
   [[noreturn]] void exit_now(int status);
+  // Fault injection: bytes that are not a message. Each call writes whole lines under the
+  // stdout lock, so a real message is never split by them.
+  void raw_lines(const std::vector<std::string>& lines);
+  // One line of `bytes` copies of `fill`, written in chunks (an oversized line costs no memory).
+  void filler_line(std::size_t bytes, char fill);
 
  private:
   void emit(const rapidjson::StringBuffer& buffer);

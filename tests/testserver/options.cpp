@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  --long-names           add an 80-character tool name and 'dotted.name'\n"
     "  --exit-during-init     exit with status 3 on initialize, without answering\n"
     "  --stderr-banner TEXT   print TEXT to stderr at startup\n"
+    "  --fault-tools          add the fault-injection tools 'garbage' and 'flood'\n"
     "  --help                 show this help\n";
 
 [[noreturn]] void usage_error(std::string_view message) {
@@ -71,6 +72,9 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--exit-during-init") {
       no_value();
       options.exit_during_init = true;
+    } else if (arg == "--fault-tools") {
+      no_value();
+      options.fault_tools = true;
     } else if (arg == "--stderr-banner") {
       options.stderr_banner = std::string(value());
     } else {

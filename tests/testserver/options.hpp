@@ -13,6 +13,8 @@ struct Options {
   std::size_t generated_tools = 0;
   bool long_names = false;
   bool exit_during_init = false;
+  // Adds the fault-injection tools (garbage, flood); off so that the default list stays as is.
+  bool fault_tools = false;
   std::optional<std::string> stderr_banner;
 };
 

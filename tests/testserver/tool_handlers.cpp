@@ -18,6 +18,30 @@ namespace {
 constexpr long long kMaxSleepMs = 24LL * 60 * 60 * 1000;
 constexpr long long kMaxLargeBytes = 256LL * 1024 * 1024;
 constexpr long long kProgressIntervalMs = 50;
+constexpr long long kMaxGarbageLines = 10000;
+
+// What a broken backend might print on stdout, one line each: not JSON, not UTF-8, truncated,
+// not an object, the wrong protocol version, answers and progress for ids the gateway never
+// sent (numbers far above any id it issues), an unknown notification, a request for the
+// client, control bytes, blanks.
+constexpr const char* kGarbageLines[] = {
+    "this is not json",
+    "\xff\xfe\x80 not utf-8 \xc3\x28",
+    R"({"jsonrpc":"2.0","id":)",
+    "[1,2,3]",
+    "42",
+    R"({"jsonrpc":"2.0","id":9007199254740991,"result":{"content":[]}})",
+    R"({"jsonrpc":"2.0","id":"garbage-id","result":{}})",
+    R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"garbage"}})",
+    R"({"jsonrpc":"1.0","id":1,"result":{}})",
+    R"({"jsonrpc":"2.0","method":"notifications/garbage","params":{"x":1}})",
+    R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":9007199254740990,"progress":1}})",
+    R"({"jsonrpc":"2.0","id":"garbage-roots","method":"roots/list"})",
+    "\x01\x02\x1b[31mcontrol bytes\x1b[0m\x7f",
+    "   \t  ",
+    "{}",
+    R"({"jsonrpc":"2.0"})",
+};
 
 ToolResult text_result(std::string text) {
   return ToolResult{std::move(text)};
@@ -220,6 +244,29 @@ ToolReply tool_spawn_child(const rapidjson::Value&, const CallContext&) {
     for (;;) pause();
   }
   return text_result(std::to_string(pid));
+}
+
+ToolReply tool_garbage(const rapidjson::Value& args, const CallContext& context) {
+  auto lines = find_member(args, "lines") ? get_integer(args, "lines") : 16;
+  if (!lines || *lines < 1 || *lines > kMaxGarbageLines) {
+    return error_result("garbage: argument 'lines' must be an integer in [1, " +
+                        std::to_string(kMaxGarbageLines) + "]");
+  }
+  constexpr std::size_t kinds = sizeof kGarbageLines / sizeof kGarbageLines[0];
+  std::vector<std::string> out;
+  for (long long i = 0; i < *lines; ++i) out.emplace_back(kGarbageLines[i % kinds]);
+  context.output.raw_lines(out);
+  return text_result("wrote " + std::to_string(*lines) + " garbage lines");
+}
+
+ToolReply tool_flood(const rapidjson::Value& args, const CallContext& context) {
+  auto bytes = get_integer(args, "bytes");
+  if (!bytes || *bytes < 1 || *bytes > kMaxLargeBytes) {
+    return error_result("flood: argument 'bytes' must be an integer in [1, " +
+                        std::to_string(kMaxLargeBytes) + "]");
+  }
+  context.output.filler_line(static_cast<std::size_t>(*bytes), 'x');
+  return text_result("flooded " + std::to_string(*bytes) + " bytes");
 }
 
 }  // namespace testserver

@@ -40,5 +40,7 @@ ToolReply tool_cwd(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_alloc(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_hang(const rapidjson::Value& args, const CallContext& context);
 ToolReply tool_spawn_child(const rapidjson::Value& args, const CallContext& context);
+ToolReply tool_garbage(const rapidjson::Value& args, const CallContext& context);
+ToolReply tool_flood(const rapidjson::Value& args, const CallContext& context);
 
 }  // namespace testserver

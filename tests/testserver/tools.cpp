@@ -81,6 +81,21 @@ Tools::Tools(const Options& options) {
       "Forks a child that sleeps forever in the server's process group; returns its pid.",
       no_arguments_schema(), tool_spawn_child);
 
+  if (options.fault_tools) {
+    add("garbage",
+        "Writes `lines` lines that are not valid messages to stdout (not JSON, not UTF-8, "
+        "truncated, unknown ids...), then replies; for fault-injection tests.",
+        parse_schema(R"({"type":"object","properties":{"lines":{"type":"integer","minimum":1,
+            "maximum":10000,"default":16}}})"),
+        tool_garbage);
+    add("flood",
+        "Writes one line of `bytes` 'x' characters (not a message) to stdout, then replies; for "
+        "oversized-line tests.",
+        parse_schema(R"({"type":"object","properties":{"bytes":{"type":"integer","minimum":1,
+            "maximum":268435456}},"required":["bytes"]})"),
+        tool_flood);
+  }
+
   for (std::size_t i = 0; i < options.generated_tools; ++i) {
     add_name_echo("gen_" + std::to_string(i), "Generated tool; returns its own name.");
   }
