@@ -62,6 +62,22 @@ void Output::notify(std::string_view method, const WriteFn& params) {
   emit(buffer);
 }
 
+void Output::request(const std::string& id, std::string_view method, const WriteFn& params) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("jsonrpc");
+  writer.String("2.0");
+  writer.Key("id");
+  put_raw(writer, id);
+  writer.Key("method");
+  put_string(writer, method);
+  writer.Key("params");
+  params(writer);
+  writer.EndObject();
+  emit(buffer);
+}
+
 void Output::log(std::string_view line) {
   std::string text(line);
   text += '\n';

@@ -44,6 +44,8 @@ class Output {
   void result(const std::string& id, const WriteFn& body);
   void error(const std::string& id, int code, std::string_view message, std::string_view uri = {});
   void notify(std::string_view method, const WriteFn& params);
+  // A request of ours to the client (sampling, elicitation, roots, ping); `id` is JSON text.
+  void request(const std::string& id, std::string_view method, const WriteFn& params);
   // Diagnostics go to stderr because stdout belongs to the protocol.
   void log(std::string_view line);
   // Holds the stdout lock until the process is gone so _exit never truncates a line.

@@ -18,6 +18,9 @@ constexpr const char* kUsage =
     "  --exit-during-init     exit with status 3 on initialize, without answering\n"
     "  --stderr-banner TEXT   print TEXT to stderr at startup\n"
     "  --fault-tools          add the fault-injection tools 'garbage' and 'flood'\n"
+    "  --protocol-tools       add the protocol-feature tools (ask_client, emit_log, ...)\n"
+    "  --protocol-version V   answer initialize with revision V whatever the client asks\n"
+    "  --resource-scheme S    resource URIs start with S:// instead of test://\n"
     "  --help                 show this help\n";
 
 [[noreturn]] void usage_error(std::string_view message) {
@@ -75,6 +78,17 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--fault-tools") {
       no_value();
       options.fault_tools = true;
+    } else if (arg == "--protocol-tools") {
+      no_value();
+      options.protocol_tools = true;
+    } else if (arg == "--protocol-version") {
+      options.protocol_version = std::string(value());
+    } else if (arg == "--resource-scheme") {
+      options.resource_scheme = std::string(value());
+      if (options.resource_scheme.empty() ||
+          options.resource_scheme.find_first_of(":/{}") != std::string::npos) {
+        usage_error("--resource-scheme expects a URI scheme such as 'test-a'");
+      }
     } else if (arg == "--stderr-banner") {
       options.stderr_banner = std::string(value());
     } else {

@@ -16,6 +16,13 @@ struct Options {
   // Adds the fault-injection tools (garbage, flood); off so that the default list stays as is.
   bool fault_tools = false;
   std::optional<std::string> stderr_banner;
+  // Adds the protocol-feature tools (protocol_tools.hpp) and completions for the item template;
+  // off so that the default lists stay as they are.
+  bool protocol_tools = false;
+  // Answers initialize with this revision whatever the client asks (an old server).
+  std::optional<std::string> protocol_version;
+  // The scheme of every resource URI and template ("test" gives test://static/hello).
+  std::string resource_scheme = "test";
 };
 
 // Exits the process (status 2) on invalid usage, status 0 for --help.

@@ -66,7 +66,7 @@ WriteFn get_prompt(const rapidjson::Value& params) {
   };
 }
 
-WriteFn complete(const rapidjson::Value& params) {
+WriteFn complete(const rapidjson::Value& params, const ItemCompletions* items) {
   const rapidjson::Value* ref = find_member(params, "ref");
   const rapidjson::Value* argument = find_member(params, "argument");
   auto ref_type = ref ? get_string(*ref, "type") : std::nullopt;
@@ -80,10 +80,16 @@ WriteFn complete(const rapidjson::Value& params) {
 
   // Anything other than greet's `name` has no suggestions; an empty list is a valid answer.
   std::vector<std::string> values;
+  const std::string prefix = get_string(*argument, "value").value_or("");
   if (*ref_type == "ref/prompt" && *argument_name == "name") {
-    const std::string prefix = get_string(*argument, "value").value_or("");
     for (const char* candidate : kNameCompletions) {
       if (std::string_view(candidate).starts_with(prefix)) values.emplace_back(candidate);
+    }
+  } else if (items != nullptr && *ref_type == "ref/resource" && *argument_name == "id" &&
+             get_string(*ref, "uri") == items->uri_template) {
+    for (const char* suffix : {"-1", "-2"}) {
+      std::string candidate = items->server_name + suffix;
+      if (candidate.starts_with(prefix)) values.push_back(std::move(candidate));
     }
   }
   return [values = std::move(values)](JsonWriter& writer) {

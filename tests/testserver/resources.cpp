@@ -8,16 +8,16 @@ namespace testserver {
 namespace {
 
 struct StaticResource {
-  const char* uri;
+  const char* path;  // after "<scheme>://"
   const char* name;
   const char* description;
 };
 
 constexpr std::array<StaticResource, 2> kStatic = {{
-    {"test://static/hello", "hello", "The constant text 'hello'."},
-    {"test://static/info", "info", "The server's --name."},
+    {"static/hello", "hello", "The constant text 'hello'."},
+    {"static/info", "info", "The server's --name."},
 }};
-constexpr std::string_view kItemPrefix = "test://items/";
+constexpr std::string_view kItemPath = "items/";
 
 }  // namespace
 
@@ -29,7 +29,7 @@ void Resources::write_resource(JsonWriter& writer, std::size_t index) const {
   const StaticResource& resource = kStatic.at(index);
   writer.StartObject();
   writer.Key("uri");
-  writer.String(resource.uri);
+  put_string(writer, uri_of(resource.path));
   writer.Key("name");
   writer.String(resource.name);
   writer.Key("description");
@@ -42,7 +42,7 @@ void Resources::write_resource(JsonWriter& writer, std::size_t index) const {
 void Resources::write_template(JsonWriter& writer, std::size_t) const {
   writer.StartObject();
   writer.Key("uriTemplate");
-  writer.String("test://items/{id}");
+  put_string(writer, item_template());
   writer.Key("name");
   writer.String("item");
   writer.Key("description");
@@ -57,12 +57,13 @@ WriteFn Resources::read(const rapidjson::Value& params) const {
   if (!uri) throw RpcError(kInvalidParams, "Missing resource uri");
 
   std::optional<std::string> text;
-  if (*uri == kStatic[0].uri) {
+  const std::string item_prefix = uri_of(kItemPath);
+  if (*uri == uri_of(kStatic[0].path)) {
     text = "hello";
-  } else if (*uri == kStatic[1].uri) {
+  } else if (*uri == uri_of(kStatic[1].path)) {
     text = server_name_;
-  } else if (std::string_view(*uri).starts_with(kItemPrefix)) {
-    std::string_view id = std::string_view(*uri).substr(kItemPrefix.size());
+  } else if (std::string_view(*uri).starts_with(item_prefix)) {
+    std::string_view id = std::string_view(*uri).substr(item_prefix.size());
     if (!id.empty() && id.find('/') == std::string_view::npos) text = "item " + std::string(id);
   }
   if (!text) throw RpcError(kResourceNotFound, "Resource not found: " + *uri, *uri);

@@ -44,7 +44,12 @@ void write_empty_object(JsonWriter& writer) {
 }  // namespace
 
 Server::Server(Options options)
-    : options_(std::move(options)), tools_(options_), resources_(options_.name) {}
+    : options_(std::move(options)),
+      client_requests_(output_, tasks_),
+      tools_(options_),
+      resources_(options_.name, options_.resource_scheme) {
+  if (options_.protocol_tools) add_protocol_tools(tools_, state_, journal_, client_requests_);
+}
 
 void Server::handle_line(std::string_view line) {
   if (line.ends_with('\r')) line.remove_suffix(1);
@@ -61,14 +66,19 @@ void Server::handle_line(std::string_view line) {
     return;
   }
 
+  if (options_.protocol_tools) journal_.record(message);
   const rapidjson::Value* id = find_member(message, "id");
   const rapidjson::Value* method = find_member(message, "method");
   const bool has_valid_id = id != nullptr && (id->IsString() || id->IsNumber());
   const std::string id_text = has_valid_id ? to_json_text(*id) : "null";
 
   if (method == nullptr) {
-    // A response to something we never asked for: nothing sensible to say back.
-    if (find_member(message, "result") || find_member(message, "error")) return;
+    // A response: to one of our requests to the client, or to something we never asked for
+    // (nothing sensible to say back).
+    if (find_member(message, "result") || find_member(message, "error")) {
+      client_requests_.on_response(message);
+      return;
+    }
     output_.error(id_text, kInvalidRequest, "Invalid Request: missing method");
     return;
   }
@@ -106,9 +116,9 @@ void Server::handle_request(const std::string& id, std::string_view method,
       {"resources/list", &Server::list_resources},
       {"resources/templates/list", &Server::list_resource_templates},
       {"resources/read", &Server::read_resource},
-      {"resources/subscribe", &Server::empty_result},
-      {"resources/unsubscribe", &Server::empty_result},
-      {"logging/setLevel", &Server::empty_result},
+      {"resources/subscribe", &Server::subscribe},
+      {"resources/unsubscribe", &Server::unsubscribe},
+      {"logging/setLevel", &Server::set_log_level},
   };
 
   auto it = kHandlers.find(method);
@@ -150,6 +160,7 @@ Server::Reply Server::initialize(const Request& request) {
       if (*requested == known) version = *requested;
     }
   }
+  if (options_.protocol_version) version = *options_.protocol_version;
   return [this, version](JsonWriter& writer) {
     writer.StartObject();
     writer.Key("protocolVersion");
@@ -187,6 +198,29 @@ Server::Reply Server::initialize(const Request& request) {
 }
 
 Server::Reply Server::empty_result(const Request&) {
+  return write_empty_object;
+}
+
+Server::Reply Server::subscribe(const Request& request) {
+  auto uri = get_string(request.params, "uri");
+  if (!uri) throw RpcError(kInvalidParams, "Missing resource uri");
+  state_.subscribed.insert(*uri);
+  return write_empty_object;
+}
+
+Server::Reply Server::unsubscribe(const Request& request) {
+  auto uri = get_string(request.params, "uri");
+  if (!uri) throw RpcError(kInvalidParams, "Missing resource uri");
+  state_.subscribed.erase(*uri);
+  return write_empty_object;
+}
+
+Server::Reply Server::set_log_level(const Request& request) {
+  auto level = get_string(request.params, "level");
+  if (!level || log_level_rank(*level) < 0) {
+    throw RpcError(kInvalidParams, "level must be a syslog level name");
+  }
+  state_.log_level = *level;
   return write_empty_object;
 }
 
@@ -237,20 +271,40 @@ Server::Reply Server::call_tool(const Request& request) {
 }
 
 Server::Reply Server::list_prompts(const Request& request) {
-  return page(request.params, "prompts", prompt_count(), write_prompt_definition);
+  const std::size_t fixed = prompt_count();
+  return page(request.params, "prompts", fixed + (state_.extra_prompt ? 1 : 0),
+              [fixed](JsonWriter& writer, std::size_t i) {
+                if (i < fixed) {
+                  write_prompt_definition(writer, i);
+                } else {
+                  write_extra_prompt_definition(writer);
+                }
+              });
 }
 
 Server::Reply Server::get_prompt(const Request& request) {
+  if (state_.extra_prompt && get_string(request.params, "name") == kExtraPromptName) {
+    return get_extra_prompt();
+  }
   return testserver::get_prompt(request.params);
 }
 
 Server::Reply Server::complete(const Request& request) {
-  return testserver::complete(request.params);
+  if (!options_.protocol_tools) return testserver::complete(request.params);
+  const ItemCompletions items{resources_.item_template(), options_.name};
+  return testserver::complete(request.params, &items);
 }
 
 Server::Reply Server::list_resources(const Request& request) {
-  return page(request.params, "resources", resources_.count(),
-              [this](JsonWriter& writer, std::size_t i) { resources_.write_resource(writer, i); });
+  const std::size_t fixed = resources_.count();
+  return page(request.params, "resources", fixed + (state_.extra_resource ? 1 : 0),
+              [this, fixed](JsonWriter& writer, std::size_t i) {
+                if (i < fixed) {
+                  resources_.write_resource(writer, i);
+                } else {
+                  write_extra_resource(writer, options_);
+                }
+              });
 }
 
 Server::Reply Server::list_resource_templates(const Request& request) {
@@ -259,6 +313,24 @@ Server::Reply Server::list_resource_templates(const Request& request) {
 }
 
 Server::Reply Server::read_resource(const Request& request) {
+  auto uri = get_string(request.params, "uri");
+  if (state_.extra_resource && uri == extra_resource_uri(options_)) {
+    return [uri = *uri](JsonWriter& writer) {
+      writer.StartObject();
+      writer.Key("contents");
+      writer.StartArray();
+      writer.StartObject();
+      writer.Key("uri");
+      put_string(writer, uri);
+      writer.Key("mimeType");
+      writer.String("text/plain");
+      writer.Key("text");
+      writer.String("extra");
+      writer.EndObject();
+      writer.EndArray();
+      writer.EndObject();
+    };
+  }
   return resources_.read(request.params);
 }
 

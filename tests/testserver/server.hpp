@@ -5,8 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "client_requests.hpp"
+#include "journal.hpp"
 #include "json_io.hpp"
 #include "options.hpp"
+#include "protocol_tools.hpp"
 #include "resources.hpp"
 #include "tasks.hpp"
 #include "tools.hpp"
@@ -38,6 +41,9 @@ class Server {
 
   Reply initialize(const Request& request);
   Reply empty_result(const Request& request);
+  Reply subscribe(const Request& request);
+  Reply unsubscribe(const Request& request);
+  Reply set_log_level(const Request& request);
   Reply list_tools(const Request& request);
   Reply call_tool(const Request& request);
   Reply list_prompts(const Request& request);
@@ -55,6 +61,9 @@ class Server {
   Options options_;
   Output output_;
   TaskRunner tasks_;
+  Journal journal_;  // filled only with --protocol-tools
+  SessionState state_;
+  ClientRequests client_requests_;
   Tools tools_;
   Resources resources_;
 };

@@ -39,6 +39,19 @@ bool TaskRunner::sleep_until(const Ticket& ticket, Clock::time_point deadline) {
   return !wake_.wait_until(lock, deadline, [&] { return ticket->cancelled; });
 }
 
+bool TaskRunner::wait_until(const Ticket& ticket, Clock::time_point deadline,
+                            const std::function<bool()>& done) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_until(lock, deadline, [&] { return ticket->cancelled || done(); });
+  return !ticket->cancelled && done();
+}
+
+void TaskRunner::wake() {
+  // Taking the lock orders this wake-up after a waiter's check of done(), so it is not lost.
+  std::lock_guard lock(mutex_);
+  wake_.notify_all();
+}
+
 bool TaskRunner::is_cancelled(const Ticket& ticket) {
   std::lock_guard lock(mutex_);
   return ticket->cancelled;

@@ -26,6 +26,11 @@ class TaskRunner {
   // Returns false as soon as the task is cancelled, true once `deadline` passes.
   bool sleep_until(const Ticket& ticket, Clock::time_point deadline);
   bool is_cancelled(const Ticket& ticket);
+  // Waits until `done()` holds (true), the task is cancelled or `deadline` passes (false).
+  // `done` is evaluated under the runner's lock; whoever makes it true calls wake().
+  bool wait_until(const Ticket& ticket, Clock::time_point deadline,
+                  const std::function<bool()>& done);
+  void wake();
   // Cancels every task and blocks until none is running.
   void cancel_all();
 

@@ -110,7 +110,12 @@ Tools::Tools(const Options& options) {
 void Tools::add(std::string name, std::string description, Schema input_schema, Handler handler,
                 Schema output_schema) {
   tools_.push_back(Tool{std::move(name), std::move(description), std::move(input_schema),
-                        std::move(output_schema), std::move(handler)});
+                        std::move(output_schema), std::move(handler), {}});
+}
+
+void Tools::add_raw(std::string name, std::string definition_json, Handler handler) {
+  tools_.push_back(
+      Tool{std::move(name), {}, nullptr, nullptr, std::move(handler), std::move(definition_json)});
 }
 
 void Tools::add_name_echo(std::string name, std::string description) {
@@ -122,6 +127,10 @@ void Tools::add_name_echo(std::string name, std::string description) {
 
 void Tools::write_definition(JsonWriter& writer, std::size_t index) const {
   const Tool& tool = tools_.at(index);
+  if (!tool.raw_definition.empty()) {
+    put_raw(writer, tool.raw_definition);
+    return;
+  }
   writer.StartObject();
   writer.Key("name");
   put_string(writer, tool.name);

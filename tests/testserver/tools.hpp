@@ -18,13 +18,17 @@ class Tools {
  public:
   explicit Tools(const Options& options);
 
+  using Handler = std::function<ToolReply(const rapidjson::Value&, const CallContext&)>;
+
   std::size_t size() const { return tools_.size(); }
+  // Adds a tool whose tools/list entry is `definition_json` verbatim (a JSON object that names
+  // it `name`), for tools that carry title, annotations, icons or _meta.
+  void add_raw(std::string name, std::string definition_json, Handler handler);
   void write_definition(JsonWriter& writer, std::size_t index) const;
   // Throws RpcError(kInvalidParams) for an unknown tool name.
   ToolReply call(std::string_view name, const rapidjson::Value& args, const CallContext& context);
 
  private:
-  using Handler = std::function<ToolReply(const rapidjson::Value&, const CallContext&)>;
   using Schema = std::shared_ptr<const rapidjson::Document>;
   struct Tool {
     std::string name;
@@ -32,6 +36,7 @@ class Tools {
     Schema input_schema;
     Schema output_schema;  // may be null
     Handler handler;
+    std::string raw_definition;  // non-empty: the whole tools/list entry
   };
 
   void add(std::string name, std::string description, Schema input_schema, Handler handler,
