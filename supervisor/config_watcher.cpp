@@ -26,8 +26,7 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
 
 ConfigWatcher::ConfigWatcher(asio::io_context& io, std::string path,
                              std::chrono::milliseconds debounce, std::function<void()> on_change)
-    : io_(io),
-      path_(std::move(path)),
+    : path_(std::move(path)),
       debounce_(debounce),
       on_change_(std::move(on_change)),
       inotify_(io),

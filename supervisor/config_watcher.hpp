@@ -32,7 +32,6 @@ class ConfigWatcher {
   void read_events();
   bool concerns_us(const std::string& dir, const std::string& name) const;
 
-  asio::io_context& io_;
   std::string path_;
   std::chrono::milliseconds debounce_;
   std::function<void()> on_change_;

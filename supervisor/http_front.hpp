@@ -70,6 +70,8 @@ class HttpFront {
 
   // Replies to one POSTed message from its outbox: JSON if the answer comes alone, an SSE
   // stream when notifications precede it.
+  // Serves a 2026-07-28 request and returns true; false when doc is a legacy message.
+  bool serve_modern(const httplib::Request& req, json::Document& doc, httplib::Response& res);
   void reply_from_outbox(const std::shared_ptr<Outbox>& outbox, const std::string& session_header,
                          httplib::Response& res);
   void reply_batch(const std::string& session_id, json::Document& batch, httplib::Response& res);

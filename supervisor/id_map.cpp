@@ -98,4 +98,39 @@ std::size_t IdMap::count_server(const std::string& server) const {
   return n;
 }
 
+std::size_t IdMap::count_session(const std::string& session_id) const {
+  std::size_t n = 0;
+  for (const auto& [id, call] : calls_) {
+    (void)id;
+    if (call.session_id == session_id) ++n;
+  }
+  return n;
+}
+
+void IdMap::reschedule(std::uint64_t gateway_id, Clock::time_point deadline) {
+  auto it = calls_.find(gateway_id);
+  if (it == calls_.end()) return;
+  auto range = by_deadline_.equal_range(it->second.deadline);
+  for (auto d = range.first; d != range.second; ++d) {
+    if (d->second == gateway_id) {
+      by_deadline_.erase(d);
+      break;
+    }
+  }
+  it->second.deadline = deadline;
+  by_deadline_.emplace(deadline, gateway_id);
+}
+
+void IdMap::rebind(std::uint64_t gateway_id, const std::string& client_id,
+                   std::shared_ptr<Outbox> reply) {
+  auto it = calls_.find(gateway_id);
+  if (it == calls_.end()) return;
+  PendingCall& call = it->second;
+  auto c = by_client_.find({call.session_id, call.client_id});
+  if (c != by_client_.end() && c->second == gateway_id) by_client_.erase(c);
+  call.client_id = client_id;
+  call.reply = std::move(reply);
+  by_client_[{call.session_id, call.client_id}] = gateway_id;
+}
+
 }  // namespace mcp::supervisor

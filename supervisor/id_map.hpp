@@ -24,9 +24,13 @@ struct PendingCall {
   std::string client_id;  // JSON text of the client's id
   std::string server;
   std::string method;
+  std::string target;                 // params.name or params.uri of the request, when it has one
   std::string client_progress_token;  // JSON text; empty when the client asked for no progress
   std::shared_ptr<Outbox> reply;
   std::chrono::steady_clock::time_point deadline;
+  // A modern client's call whose backend asked for input: it stays in flight at the backend
+  // while its client gathers the input, with no reply to write to (router_mrtr.cpp).
+  bool parked = false;
 };
 
 class IdMap {
@@ -45,6 +49,12 @@ class IdMap {
   std::optional<Clock::time_point> next_deadline() const;
   std::size_t size() const { return calls_.size(); }
   std::size_t count_server(const std::string& server) const;
+  std::size_t count_session(const std::string& session_id) const;
+  // Moves a call to a new deadline.
+  void reschedule(std::uint64_t gateway_id, Clock::time_point deadline);
+  // Gives a call a new client id and reply (an MRTR retry takes over a parked call).
+  void rebind(std::uint64_t gateway_id, const std::string& client_id,
+              std::shared_ptr<Outbox> reply);
   template <typename Fn>
   void for_each_to_server(const std::string& server, Fn fn) const {
     for (const auto& [id, call] : calls_) {

@@ -49,7 +49,7 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
   const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
   Session* session = sessions_.find(session_id);
   if (session == nullptr && is_initialize && transport == FrontTransport::streamable_http &&
-      sessions_.size() >= settings_.max_sessions) {
+      session_count() >= settings_.max_sessions) {
     log::warning("refused a new session: " + std::to_string(settings_.max_sessions) +
                  " sessions already open (mcproxy.maxSessions)");
     reply->push({jsonrpc::error_response(
@@ -131,6 +131,7 @@ void Router::close_session(const std::string& session_id, const std::string& why
     if (call.reply) call.reply->close();
   }
   fail_client_bound_requests(session_id);
+  drop_subscriber("s:" + session_id);
   if (s->stream) s->stream->close();
   log::debug("session closed: " + why, {"", session_id});
   sessions_.remove(session_id);
@@ -185,9 +186,29 @@ void Router::handle_request(Session& session, json::Document& msg,
     forward(session, msg, server, reply);
     return;
   }
-  if (method == "resources/read" || method == "resources/subscribe" ||
-      method == "resources/unsubscribe") {
+  if (method == "resources/read") {
     route_by_uri(session, msg, reply);
+    return;
+  }
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    // The gateway keeps the subscriptions: a backend hears one per URI, and its updates go to
+    // the sessions that subscribed, not to everyone (router_modern.cpp).
+    const auto uri = params ? json::string_member(*params, "uri") : std::nullopt;
+    if (!uri) {
+      deliver(reply, jsonrpc::error_response(id, invalid_params, "params.uri is required"), true);
+      return;
+    }
+    const std::string subscriber = "s:" + session.id;
+    if (method == "resources/subscribe" && !subscribe_resource(std::string(*uri), subscriber)) {
+      deliver(reply,
+              jsonrpc::error_response(id, invalid_params,
+                                      "Cannot subscribe to " + std::string(*uri) +
+                                          ": no server that owns it supports subscriptions"),
+              true);
+      return;
+    }
+    if (method == "resources/unsubscribe") unsubscribe_resource(std::string(*uri), subscriber);
+    deliver(reply, jsonrpc::result_response(id, "{}"), true);
     return;
   }
   if (method == "completion/complete") {
@@ -386,6 +407,10 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   call.client_id = client_id;
   call.server = server;
   call.method = std::string(*json::string_member(msg, "method"));
+  if (const json::Value* p = json::object_member(msg, "params")) {
+    call.target = std::string(
+        json::string_member(*p, "name").value_or(json::string_member(*p, "uri").value_or("")));
+  }
   call.reply = reply;
   call.deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(slot->config.timeout_ms);
@@ -406,6 +431,7 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   if (!pool_->send(server, json::to_string(msg))) {
     auto taken = calls_.take(gid);
     fail_call(*taken, internal_error, "Server '" + server + "' is not available");
+    release_if_modern(taken->session_id);
     return;
   }
   arm_deadline_timer();
@@ -428,9 +454,10 @@ void Router::forward_to_all(std::string_view method, const json::Value& params) 
   arm_deadline_timer();
 }
 
-void Router::deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final) {
+void Router::deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final,
+                     int http_status) {
   if (!target) return;
-  if (!target->push({std::move(json), final, 0}) && target->overflowed()) {
+  if (!target->push({std::move(json), final, http_status}) && target->overflowed()) {
     log::warning("a client could not keep up and its stream overflowed; disconnecting it");
   }
 }
@@ -462,9 +489,9 @@ void Router::rebuild_catalog() {
       resources_changed = true;
       continue;
     }
-    broadcast(jsonrpc::notification(list_changed_notification(k)));
+    announce_list_changed(list_changed_notification(k));
   }
-  if (resources_changed) broadcast(jsonrpc::notification("notifications/resources/list_changed"));
+  if (resources_changed) announce_list_changed("notifications/resources/list_changed");
 }
 
 void Router::arm_deadline_timer() {
@@ -481,6 +508,15 @@ void Router::arm_deadline_timer() {
 
 void Router::on_deadline() {
   for (const auto& call : calls_.take_expired(std::chrono::steady_clock::now())) {
+    if (call.parked) {
+      log::warning(call.method + ": the client did not come back with the input its backend " +
+                       "asked for; cancelled",
+                   {call.server, call.session_id});
+      end_parked(call, "the client did not provide the input in time");
+      cancel_at_backend(call, json::quote("the client did not provide the input in time"));
+      release_if_modern(call.session_id);
+      continue;
+    }
     if (!call.reply) continue;
     const auto* slot = pool_ ? pool_->slot(call.server) : nullptr;
     const auto timeout = slot ? slot->config.timeout_ms : 0;
@@ -494,12 +530,14 @@ void Router::on_deadline() {
     fail_call(call, jsonrpc::code::request_timeout,
               call.method + " to server '" + call.server + "' timed out after " +
                   std::to_string(timeout) + " ms");
+    release_if_modern(call.session_id);
   }
   arm_deadline_timer();
 }
 
 void Router::sweep_idle_sessions() {
   if (shutting_down_) return;
+  drop_closed_listeners();
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::string> idle;
   sessions_.for_each([&](Session& s) {
@@ -527,6 +565,19 @@ void Router::shutdown() {
   for (const auto& call : calls_.take_expired(std::chrono::steady_clock::time_point::max())) {
     fail_call(call, jsonrpc::code::connection_closed, "The gateway is shutting down");
   }
+  for (auto& [lid, l] : listeners_) {
+    (void)lid;
+    // SubscriptionsListenResult: the subscription ended gracefully.
+    deliver(l.stream,
+            jsonrpc::result_response(l.subscription_id,
+                                     "{\"resultType\":\"complete\",\"_meta\":{\"" +
+                                         std::string("io.modelcontextprotocol/subscriptionId") +
+                                         "\":" + l.subscription_id + "}}"),
+            true);
+    l.stream->close();
+  }
+  listeners_.clear();
+  parked_.clear();
   std::vector<std::string> ids;
   sessions_.for_each([&](Session& s) { ids.push_back(s.id); });
   for (const auto& id : ids) close_session(id, "gateway shutting down");

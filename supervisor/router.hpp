@@ -9,14 +9,18 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/config.hpp"
 #include "supervisor/catalog.hpp"
 #include "supervisor/id_map.hpp"
 #include "supervisor/outbox.hpp"
+#include "supervisor/request_state_seal.hpp"
 #include "supervisor/session_registry.hpp"
 #include "supervisor/worker_pool.hpp"
 
@@ -25,9 +29,18 @@ namespace mcp::supervisor {
 struct RouterSettings {
   NamingRules naming;
   std::size_t list_page_size = 1000;
+  // ttlMs on modern list results. The catalog changes on reload and when a backend's lists
+  // change, which nobody can predict, so the default promises nothing (0: re-fetch at will);
+  // subscriptions/listen tells a client at once when a list changed.
+  std::uint64_t list_ttl_ms = 0;
+  // How long a parked MRTR call waits for its client's retry (at least the server's timeout).
+  std::chrono::seconds input_wait{300};
   std::chrono::minutes session_idle_timeout{60};
   std::size_t max_sessions = 1000;
 };
+
+// The HTTP status a 2026-07-28 client gets with a JSON-RPC error (0: the default, 200).
+int modern_http_status(const json::Document& msg);
 
 class Router : public WorkerEvents {
  public:
@@ -42,6 +55,9 @@ class Router : public WorkerEvents {
   // frames and a final one; for legacy SSE, reply is null and frames go to the session stream.
   void handle_message(const std::string& session_id, FrontTransport transport,
                       json::Document message, std::shared_ptr<Outbox> reply);
+  // One request of a 2026-07-28 client on /mcp: stateless, its context in params._meta; the
+  // HTTP front has checked its headers and version (protocol/modern_request.hpp).
+  void handle_modern(json::Document message, std::shared_ptr<Outbox> reply);
   // Streamable HTTP GET: the stream for messages not tied to a request.
   void attach_stream(const std::string& session_id, std::shared_ptr<Outbox> stream);
   // Streamable HTTP DELETE; answers 200 or 404 through reply.
@@ -52,7 +68,9 @@ class Router : public WorkerEvents {
   // Fails every call in flight and closes every stream.
   void shutdown();
 
-  std::size_t session_count() const { return sessions_.size(); }
+  std::size_t session_count() const {
+    return sessions_.size() - sessions_.count(FrontTransport::modern);
+  }
   std::size_t in_flight(const std::string& server) const { return calls_.count_server(server); }
   void set_naming(const NamingRules& naming) {
     settings_.naming = naming;
@@ -80,6 +98,28 @@ class Router : public WorkerEvents {
     std::uint64_t call_id = 0;  // the client call it rode on
   };
 
+  // A subscriptions/listen stream of a modern client (specification 2026-07-28,
+  // basic/patterns/subscriptions): the notification types it opted in to, tagged with its id.
+  struct Listener {
+    std::string subscription_id;  // JSON text: the listen request's id
+    std::shared_ptr<Outbox> stream;
+    bool tools = false, prompts = false, resources = false;
+    std::set<std::string> uris;
+  };
+  // What a legacy backend asked a modern client for while its call is parked (MRTR bridge).
+  struct InputAsk {
+    std::string key;         // the key in inputRequests / inputResponses
+    std::string backend_id;  // JSON text of the backend's request id
+    std::string request;     // {"method":…,"params":…} as JSON text
+  };
+  struct ParkedCall {
+    std::vector<InputAsk> asks;
+    unsigned round = 0;
+    std::string tool_name;       // params.name / params.uri of the original request
+    std::string early_response;  // the backend answered while parked: JSON text
+    unsigned next_key = 1;
+  };
+
   struct ServerState {
     ServerLists lists;
     json::Document capabilities;
@@ -104,14 +144,53 @@ class Router : public WorkerEvents {
   void on_backend_notification(const std::string& server, json::Document& msg);
   void on_backend_request(const std::string& server, json::Document& msg);
   void on_client_response(Session& session, json::Document& msg);
+  void relay_backend_cancel(const std::string& server, json::Document& msg);
   void fail_client_bound_requests(const std::string& session_id);
   void fail_client_bound_requests_of_call(std::uint64_t gateway_id);
   void fail_call(const PendingCall& call, int code, const std::string& message);
   // notifications/cancelled for call under its gateway id (basic/utilities/cancellation);
   // reason_json is a JSON value, or empty for none.
   void cancel_at_backend(const PendingCall& call, const std::string& reason_json);
-  void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final);
+  void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final,
+               int http_status = 0);
   void broadcast(const std::string& json);
+  // list_changed to legacy sessions and to the listeners that opted in.
+  void announce_list_changed(std::string_view method);
+
+  // --- modern clients (router_modern.cpp) ---
+  void answer_discover(const json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  void answer_list_modern(ListKind kind, const json::Document& msg,
+                          const std::shared_ptr<Outbox>& reply);
+  void open_listener(const json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  void notify_listeners(std::string_view method, std::string_view params_json,
+                        const std::function<bool(const Listener&)>& wants);
+  void drop_closed_listeners();
+  // Removes a modern request's transient session once nothing is in flight for it.
+  void release_if_modern(const std::string& session_id);
+  bool is_modern(const std::string& session_id);
+  // Makes a backend's answer one a 2026-07-28 client can take (resultType, caching hints).
+  void complete_modern_result(const PendingCall& call, json::Document& msg);
+  void deliver_modern_logs(const std::string& server, const json::Document& msg);
+  std::string result_meta() const;
+
+  // --- resource subscriptions, shared by legacy sessions and listeners ---
+  // subscriber: "s:<session id>" or "l:<listener id>".
+  bool subscribe_resource(const std::string& uri, const std::string& subscriber);
+  bool unsubscribe_resource(const std::string& uri, const std::string& subscriber);
+  void drop_subscriber(const std::string& subscriber);
+  void deliver_resource_updated(const std::string& server, json::Document& msg);
+  // A request to a backend whose answer nobody waits for.
+  void send_untracked(const std::string& server, std::string_view method,
+                      const std::string& params_json);
+
+  // --- MRTR bridge (router_mrtr.cpp) ---
+  void ask_modern_client(PendingCall& call, const std::string& server, json::Document& msg,
+                         const char* capability);
+  void send_input_required(PendingCall& call, ParkedCall& parked,
+                           const std::shared_ptr<Outbox>& reply, const std::string& client_id);
+  void handle_retry(json::Document& msg, std::string_view state,
+                    const std::shared_ptr<Outbox>& reply);
+  void end_parked(const PendingCall& call, const std::string& why);
   void rebuild_catalog();
   void arm_deadline_timer();
   void on_deadline();
@@ -127,6 +206,12 @@ class Router : public WorkerEvents {
   std::map<std::string, ServerState> servers_;
   std::map<std::string, ServerConfig> configs_;
   std::map<std::uint64_t, ClientBoundRequest> client_bound_;
+  std::map<std::uint64_t, Listener> listeners_;
+  std::uint64_t next_listener_id_ = 1;
+  std::uint64_t next_modern_session_ = 1;
+  std::map<std::string, std::set<std::string>> resource_subscribers_;
+  std::map<std::uint64_t, ParkedCall> parked_;
+  RequestStateSeal seal_;
   std::uint64_t next_client_bound_id_ = 1;
   asio::steady_timer deadline_timer_;
   std::optional<std::chrono::steady_clock::time_point> armed_deadline_;

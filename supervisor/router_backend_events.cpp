@@ -2,6 +2,7 @@
 // backends send (answers, notifications, their own requests).
 #include "supervisor/router.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "common/log.hpp"
@@ -35,6 +36,14 @@ void Router::on_worker_ready(const std::string& server, json::Document params) {
   state.instructions = std::string(json::string_member(params, "instructions").value_or(""));
   state.announced = true;
   rebuild_catalog();
+  // A restarted backend forgot the subscriptions clients hold through us.
+  for (const auto& [uri, subscribers] : resource_subscribers_) {
+    auto owner = catalog_.resource_owner(uri);
+    if (!owner) owner = catalog_.template_owner(uri);
+    if (owner == server && !subscribers.empty()) {
+      send_untracked(server, "resources/subscribe", "{\"uri\":" + json::quote(uri) + "}");
+    }
+  }
   log::info("ready: " + std::to_string(catalog_.count(ListKind::tools, server)) + " tools, " +
                 std::to_string(catalog_.count(ListKind::prompts, server)) + " prompts, " +
                 std::to_string(catalog_.count(ListKind::resources, server)) + " resources",
@@ -65,8 +74,10 @@ void Router::on_worker_down(const std::string& server, const std::string& reason
                  {server});
   }
   for (const auto& call : failed) {
+    parked_.erase(call.gateway_id);  // the backend that asked for input is gone
     fail_call(call, jsonrpc::code::connection_closed,
               "Server '" + server + "' went away before answering: " + reason);
+    release_if_modern(call.session_id);
   }
 }
 
@@ -94,13 +105,30 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
     log::debug("response with an id we never sent (dropped): " + json::to_string(id), {server});
     return;
   }
+  if (PendingCall* pending = calls_.find(id.GetUint64());
+      pending != nullptr && pending->server == server && pending->parked) {
+    // The backend finished while its client was gathering input: the retry gets this answer.
+    auto& parked = parked_[pending->gateway_id];
+    parked.early_response = json::to_string(msg);
+    parked.asks.clear();
+    return;
+  }
   auto call = calls_.take(id.GetUint64());
   if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
   fail_client_bound_requests_of_call(call->gateway_id);
-  if (!call->reply) return;  // fire-and-forget (logging/setLevel)
+  if (!call->reply) {  // fire-and-forget (logging/setLevel, subscriptions)
+    release_if_modern(call->session_id);
+    return;
+  }
   json::Document client_id;
   client_id.Parse(call->client_id.c_str());
   msg["id"].CopyFrom(client_id, msg.GetAllocator());
+  if (is_modern(call->session_id)) {
+    complete_modern_result(*call, msg);
+    deliver(call->reply, json::to_string(msg), true, modern_http_status(msg));
+    release_if_modern(call->session_id);
+    return;
+  }
   deliver(call->reply, json::to_string(msg), true);
 }
 
@@ -121,8 +149,17 @@ void Router::on_backend_notification(const std::string& server, json::Document& 
     deliver(call->reply, json::to_string(msg), false);
     return;
   }
-  if (method == "notifications/message" || method == "notifications/resources/updated") {
+  if (method == "notifications/message") {
     broadcast(json::to_string(msg));
+    deliver_modern_logs(server, msg);
+    return;
+  }
+  if (method == "notifications/resources/updated") {
+    deliver_resource_updated(server, msg);
+    return;
+  }
+  if (method == "notifications/cancelled") {
+    relay_backend_cancel(server, msg);
     return;
   }
   log::debug("backend notification not relayed: " + std::string(method), {server});
@@ -150,8 +187,11 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
   // answer) to another user, so the backend gets an error instead (docs/architecture.md,
   // "Requests from backends").
   std::set<std::string> in_flight_sessions;
+  std::uint64_t newest = 0;
   calls_.for_each_to_server(server, [&](const PendingCall& c) {
-    if (c.reply) in_flight_sessions.insert(c.session_id);
+    if (!c.reply && !c.parked) return;
+    in_flight_sessions.insert(c.session_id);
+    newest = std::max(newest, c.gateway_id);
   });
   if (in_flight_sessions.size() != 1) {
     const std::string why =
@@ -165,8 +205,13 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
     pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::internal_error, why));
     return;
   }
-  const PendingCall* call = calls_.latest_for_server(server);
+  PendingCall* call = calls_.find(newest);
   Session* session = call ? sessions_.find(call->session_id) : nullptr;
+  if (session != nullptr && session->transport == FrontTransport::modern) {
+    // A 2026-07-28 client takes no requests: the bridge turns this one into input_required.
+    ask_modern_client(*call, server, msg, capability);
+    return;
+  }
   if (session == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
     pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
                                                 "The client did not declare the capability for " +
@@ -183,6 +228,40 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
   // (basic/transports: "related to the originating client request"); on legacy SSE the session
   // stream is that stream.
   deliver(call->reply, json::to_string(msg), false);
+}
+
+void Router::relay_backend_cancel(const std::string& server, json::Document& msg) {
+  // The backend gave up a request it made of a client (basic/utilities/cancellation): the
+  // client hears it under the id we gave that request.
+  const json::Value* params = json::object_member(msg, "params");
+  const json::Value* rid = params ? json::member(*params, "requestId") : nullptr;
+  if (rid == nullptr) return;
+  const std::string backend_id = json::to_string(*rid);
+  for (auto it = client_bound_.begin(); it != client_bound_.end(); ++it) {
+    if (it->second.server != server || it->second.backend_id != backend_id) continue;
+    const PendingCall* call = calls_.find(it->second.call_id);
+    Session* session = sessions_.find(it->second.session_id);
+    std::shared_ptr<Outbox> target = call && call->reply ? call->reply
+                                     : session           ? session->stream
+                                                         : nullptr;
+    const json::Value* reason = json::member(*params, "reason");
+    deliver(
+        target,
+        jsonrpc::notification("notifications/cancelled",
+                              "{\"requestId\":" + std::to_string(it->first) +
+                                  (reason ? ",\"reason\":" + json::to_string(*reason) : "") + "}"),
+        false);
+    client_bound_.erase(it);
+    return;
+  }
+  // A parked MRTR call's question the backend withdrew is simply no longer asked.
+  for (auto& [gid, parked] : parked_) {
+    (void)gid;
+    auto& asks = parked.asks;
+    asks.erase(std::remove_if(asks.begin(), asks.end(),
+                              [&](const InputAsk& a) { return a.backend_id == backend_id; }),
+               asks.end());
+  }
 }
 
 void Router::on_client_response(Session& session, json::Document& msg) {

@@ -12,7 +12,8 @@
 
 namespace mcp::supervisor {
 
-enum class FrontTransport { legacy_sse, streamable_http };
+// modern: one stateless 2026-07-28 request; its session lives only while its call does.
+enum class FrontTransport { legacy_sse, streamable_http, modern };
 
 struct Session {
   std::string id;
@@ -21,6 +22,7 @@ struct Session {
   bool initialized = false;      // initialize answered
   json::Document client_capabilities;
   std::string client_name;
+  std::string log_level;  // modern: _meta io.modelcontextprotocol/logLevel; empty: no logs
   // Where messages not tied to one POST go: the SSE stream (legacy) or the GET stream
   // (Streamable HTTP, when one is open).
   std::shared_ptr<Outbox> stream;

@@ -60,12 +60,16 @@ std::string Router::status_json() const {
   }
   d.AddMember("servers", servers, a);
   json::Value sessions(rapidjson::kObjectType);
-  sessions.AddMember("total", static_cast<std::uint64_t>(sessions_.size()), a);
+  // Modern (2026-07-28) requests have no session; their transient entries are not counted.
+  const std::size_t modern = sessions_.count(FrontTransport::modern);
+  sessions.AddMember("total", static_cast<std::uint64_t>(sessions_.size() - modern), a);
   sessions.AddMember("sse", static_cast<std::uint64_t>(sessions_.count(FrontTransport::legacy_sse)),
                      a);
   sessions.AddMember("streamable",
                      static_cast<std::uint64_t>(sessions_.count(FrontTransport::streamable_http)),
                      a);
+  sessions.AddMember("modernCalls", static_cast<std::uint64_t>(modern), a);
+  sessions.AddMember("listeners", static_cast<std::uint64_t>(listeners_.size()), a);
   d.AddMember("sessions", sessions, a);
   d.AddMember("inFlight", static_cast<std::uint64_t>(calls_.size()), a);
   return json::to_string(d);

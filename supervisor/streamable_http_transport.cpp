@@ -7,6 +7,7 @@
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/mcp.hpp"
+#include "protocol/modern_request.hpp"
 #include "protocol/sse.hpp"
 #include "supervisor/http_front.hpp"
 
@@ -62,6 +63,7 @@ void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& 
                "Parse error: " + err->message + " at offset " + std::to_string(err->offset));
     return;
   }
+  if (!doc.IsArray() && serve_modern(req, doc, res)) return;
   std::string session_id = req.get_header_value(session_header);
   if (doc.IsArray()) {
     if (session_id.empty()) {
@@ -97,6 +99,40 @@ void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& 
                            outbox);
   });
   reply_from_outbox(outbox, is_initialize ? session_id : std::string(), res);
+}
+
+bool HttpFront::serve_modern(const httplib::Request& req, json::Document& doc,
+                             httplib::Response& res) {
+  // A dual-era endpoint (specification 2026-07-28, basic/versioning): a request carrying
+  // per-request _meta (or a modern version header) is served statelessly; an initialize, or
+  // anything on a session, stays legacy.
+  auto header = [&](const char* name) -> std::optional<std::string> {
+    if (!req.has_header(name)) return std::nullopt;
+    return req.get_header_value(name);
+  };
+  const auto version = header(version_header);
+  if (!modern::is_modern_request(doc, version)) return false;
+  const auto c = jsonrpc::classify(doc);
+  if (c.kind == jsonrpc::Kind::request) {
+    const modern::RequestHeaders headers{version, header("Mcp-Method"), header("Mcp-Name")};
+    if (auto rejected = modern::check_request(doc, headers)) {
+      res.status = rejected->http_status;
+      const std::string id = jsonrpc::id_text(doc);
+      res.set_content(rejected->data_json.empty()
+                          ? jsonrpc::error_response(id, rejected->code, rejected->message)
+                          : "{\"jsonrpc\":\"2.0\",\"id\":" + id +
+                                ",\"error\":{\"code\":" + std::to_string(rejected->code) +
+                                ",\"message\":" + json::quote(rejected->message) +
+                                ",\"data\":" + rejected->data_json + "}}",
+                      json_content_type);
+      return true;
+    }
+  }
+  auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
+  auto message = std::make_shared<json::Document>(std::move(doc));
+  asio::post(io_, [this, message, outbox] { router_.handle_modern(std::move(*message), outbox); });
+  reply_from_outbox(outbox, std::string(), res);
+  return true;
 }
 
 void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
@@ -137,6 +173,9 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
   }
   if (!new_session.empty()) res.set_header(session_header, new_session);
   res.set_header("Cache-Control", "no-cache");
+  // Reverse proxies such as nginx would otherwise hold events back (specification 2026-07-28,
+  // basic/transports/streamable-http, "Receiving Messages").
+  res.set_header("X-Accel-Buffering", "no");
   auto pending = std::make_shared<std::vector<Frame>>(std::move(frames));
   const auto keepalive = options_.keepalive_interval;
   res.set_chunked_content_provider(

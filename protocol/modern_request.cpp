@@ -1,0 +1,125 @@
+#include "protocol/modern_request.hpp"
+
+#include "protocol/mcp.hpp"
+
+namespace mcp::modern {
+
+namespace {
+
+const json::Value* request_meta(const json::Value& msg) {
+  const json::Value* params = json::object_member(msg, "params");
+  return params ? json::object_member(*params, "_meta") : nullptr;
+}
+
+int base64_digit(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  if (in.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    const int d = base64_digit(c);
+    if (d < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// RFC 9110 field values: visible ASCII, space and horizontal tab.
+bool plain_header_value(std::string_view v) {
+  for (unsigned char c : v) {
+    if (c != '\t' && (c < 0x20 || c > 0x7e)) return false;
+  }
+  return true;
+}
+
+Rejection mismatch(std::string message) {
+  return Rejection{400, code::header_mismatch, "Header mismatch: " + std::move(message), {}};
+}
+
+}  // namespace
+
+bool is_modern_request(const json::Value& msg, const std::optional<std::string>& header_version) {
+  if (header_version && !is_supported_legacy_version(*header_version)) return true;
+  const json::Value* meta = request_meta(msg);
+  return meta != nullptr && json::member(*meta, meta::protocol_version) != nullptr;
+}
+
+std::optional<std::string> decode_header_value(std::string_view value) {
+  constexpr std::string_view prefix = "=?base64?", suffix = "?=";
+  if (value.size() >= prefix.size() + suffix.size() && value.substr(0, prefix.size()) == prefix &&
+      value.substr(value.size() - suffix.size()) == suffix) {
+    return base64_decode(value.substr(prefix.size(), value.size() - prefix.size() - suffix.size()));
+  }
+  if (!plain_header_value(value)) return std::nullopt;
+  return std::string(value);
+}
+
+std::string unsupported_version_data(std::string_view requested) {
+  std::string data = "{\"supported\":[";
+  for (std::size_t i = 0; i < supported_versions.size(); ++i) {
+    if (i) data += ',';
+    data += json::quote(supported_versions[i]);
+  }
+  return data + "],\"requested\":" + json::quote(requested) + "}";
+}
+
+std::optional<Rejection> check_request(const json::Value& msg, const RequestHeaders& headers) {
+  if (!headers.protocol_version) return mismatch("the MCP-Protocol-Version header is missing");
+  const json::Value* meta = request_meta(msg);
+  const auto body_version =
+      meta ? json::string_member(*meta, meta::protocol_version) : std::nullopt;
+  const bool has_capabilities =
+      meta != nullptr && json::object_member(*meta, meta::client_capabilities) != nullptr;
+  if (!body_version || !has_capabilities) {
+    std::string missing = body_version ? "" : meta::protocol_version;
+    if (!has_capabilities) {
+      missing += std::string(missing.empty() ? "" : ", ") + meta::client_capabilities;
+    }
+    return Rejection{400, -32602, "Invalid params: params._meta lacks " + missing, {}};
+  }
+  if (*body_version != *headers.protocol_version) {
+    return mismatch("MCP-Protocol-Version header value '" + *headers.protocol_version +
+                    "' does not match _meta value '" + std::string(*body_version) + "'");
+  }
+  if (!is_modern_version(*body_version)) {
+    return Rejection{400, code::unsupported_protocol_version, "Unsupported protocol version",
+                     unsupported_version_data(*body_version)};
+  }
+  const std::string_view method = json::string_member(msg, "method").value_or("");
+  if (!headers.method) return mismatch("the Mcp-Method header is missing");
+  if (*headers.method != method) {
+    return mismatch("Mcp-Method header value '" + *headers.method +
+                    "' does not match body value '" + std::string(method) + "'");
+  }
+  const char* name_field = method == "tools/call" || method == "prompts/get" ? "name"
+                           : method == "resources/read"                      ? "uri"
+                                                                             : nullptr;
+  if (name_field == nullptr) return std::nullopt;
+  if (!headers.name) return mismatch("the Mcp-Name header is missing");
+  const auto decoded = decode_header_value(*headers.name);
+  if (!decoded) return mismatch("the Mcp-Name header value is malformed");
+  const json::Value* params = json::object_member(msg, "params");
+  const auto body_name = params ? json::string_member(*params, name_field) : std::nullopt;
+  if (!body_name || *body_name != *decoded) {
+    return mismatch("Mcp-Name header value '" + *decoded + "' does not match body value '" +
+                    std::string(body_name.value_or("")) + "'");
+  }
+  return std::nullopt;
+}
+
+}  // namespace mcp::modern

@@ -1,0 +1,76 @@
+// MCP revision 2026-07-28 ("modern", stateless): how a request tells which era it speaks, and
+// the checks the Streamable HTTP transport demands before a modern request is served.
+// Specification 2026-07-28, basic/versioning and basic/transports/streamable-http ("Request
+// Metadata", "Server Validation"). Pure: no I/O.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/json.hpp"
+
+namespace mcp::modern {
+
+inline constexpr std::string_view protocol_version = "2026-07-28";
+// Everything the gateway speaks with clients, newest first: what server/discover lists and
+// what an UnsupportedProtocolVersionError carries in data.supported.
+inline constexpr std::array<std::string_view, 5> supported_versions = {
+    "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+namespace meta {
+inline constexpr const char* protocol_version = "io.modelcontextprotocol/protocolVersion";
+inline constexpr const char* client_capabilities = "io.modelcontextprotocol/clientCapabilities";
+inline constexpr const char* client_info = "io.modelcontextprotocol/clientInfo";
+inline constexpr const char* log_level = "io.modelcontextprotocol/logLevel";
+inline constexpr const char* server_info = "io.modelcontextprotocol/serverInfo";
+inline constexpr const char* subscription_id = "io.modelcontextprotocol/subscriptionId";
+}  // namespace meta
+
+namespace code {
+inline constexpr int header_mismatch = -32020;
+inline constexpr int missing_client_capability = -32021;
+inline constexpr int unsupported_protocol_version = -32022;
+}  // namespace code
+
+constexpr bool is_modern_version(std::string_view v) {
+  return v == protocol_version;
+}
+
+// The HTTP headers a modern POST mirrors from its body; absent headers are nullopt.
+struct RequestHeaders {
+  std::optional<std::string> protocol_version;  // MCP-Protocol-Version
+  std::optional<std::string> method;            // Mcp-Method
+  std::optional<std::string> name;              // Mcp-Name
+};
+
+// True when a POST speaks the modern era: its MCP-Protocol-Version header names a version
+// that is not one of the handshake-based ones, or its params._meta carries the per-request
+// protocol version. Everything else (initialize, session traffic) is legacy.
+bool is_modern_request(const json::Value& msg, const std::optional<std::string>& header_version);
+
+// Why a modern request is rejected before it is served: HTTP status and JSON-RPC error.
+struct Rejection {
+  int http_status = 400;
+  int code = 0;
+  std::string message;
+  std::string data_json;  // empty: no data member
+};
+
+// Checks a modern request (a JSON-RPC request object) against its headers, in the order the
+// specification's examples imply: the version header must be there (-32020), _meta must carry
+// protocolVersion and clientCapabilities (-32602), header and body versions must agree
+// (-32020), the version must be one we serve (-32022 with data.supported), and Mcp-Method and,
+// for tools/call, resources/read and prompts/get, Mcp-Name must match the body (-32020).
+std::optional<Rejection> check_request(const json::Value& msg, const RequestHeaders& headers);
+
+// Mcp-Name and Mcp-Param-* values that are not plain ASCII travel as "=?base64?...?=";
+// returns the decoded value, the value itself when it is plain, or nullopt when it is
+// malformed (bad base64, or characters no header value may hold).
+std::optional<std::string> decode_header_value(std::string_view value);
+
+// The error object for an UnsupportedProtocolVersionError's data member.
+std::string unsupported_version_data(std::string_view requested);
+
+}  // namespace mcp::modern

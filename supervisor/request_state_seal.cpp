@@ -1,0 +1,99 @@
+#include "supervisor/request_state_seal.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/random.h>
+
+#include <stdexcept>
+
+namespace mcp::supervisor {
+
+namespace {
+
+constexpr std::string_view prefix = "mcpx1.";
+constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(std::string_view in) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(buffer >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::optional<std::string> unbase64url(std::string_view in) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    int d = -1;
+    if (c >= 'A' && c <= 'Z') d = c - 'A';
+    if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+    if (c >= '0' && c <= '9') d = c - '0' + 52;
+    if (c == '-') d = 62;
+    if (c == '_') d = 63;
+    if (d < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RequestStateSeal::RequestStateSeal() {
+  std::size_t got = 0;
+  while (got < key_.size()) {
+    const ssize_t n = ::getrandom(key_.data() + got, key_.size() - got, 0);
+    if (n <= 0) throw std::runtime_error("getrandom failed: no key for requestState");
+    got += static_cast<std::size_t>(n);
+  }
+}
+
+std::string RequestStateSeal::mac(std::string_view payload) const {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string RequestStateSeal::seal(std::string_view payload) const {
+  return std::string(prefix) + base64url(payload) + "." + base64url(mac(payload));
+}
+
+bool RequestStateSeal::is_ours(std::string_view state) {
+  return state.substr(0, prefix.size()) == prefix;
+}
+
+std::optional<std::string> RequestStateSeal::open(std::string_view state) const {
+  if (!is_ours(state)) return std::nullopt;
+  state.remove_prefix(prefix.size());
+  const auto dot = state.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto payload = unbase64url(state.substr(0, dot));
+  auto tag = unbase64url(state.substr(dot + 1));
+  if (!payload || !tag) return std::nullopt;
+  const std::string expected = mac(*payload);
+  // Constant time, so that timing tells a forger nothing about how much of a MAC was right.
+  if (tag->size() != expected.size() ||
+      CRYPTO_memcmp(tag->data(), expected.data(), expected.size()) != 0) {
+    return std::nullopt;
+  }
+  return payload;
+}
+
+}  // namespace mcp::supervisor
