@@ -31,6 +31,9 @@ struct PendingCall {
   // A modern client's call whose backend asked for input: it stays in flight at the backend
   // while its client gathers the input, with no reply to write to (router_mrtr.cpp).
   bool parked = false;
+  // tools/call, prompts/get, resources/read: the request as the backend got it, to retry it
+  // with inputResponses when a 2026-07-28 backend answers input_required.
+  std::string request_json;
 };
 
 class IdMap {

@@ -13,6 +13,11 @@ namespace {
 using jsonrpc::code::internal_error;
 using jsonrpc::code::invalid_params;
 
+// Specification 2026-07-28, basic/patterns/mrtr, "Supported Requests".
+bool method_may_need_input(std::string_view method) {
+  return method == "tools/call" || method == "prompts/get" || method == "resources/read";
+}
+
 }  // namespace
 
 Router::Router(asio::io_context& io, RouterSettings settings)
@@ -428,7 +433,9 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
   // progress); the gateway id is, so it doubles as the token.
   if (meta != nullptr && meta->HasMember("progressToken")) (*meta)["progressToken"].SetUint64(gid);
   msg["id"].SetUint64(gid);
-  if (!pool_->send(server, json::to_string(msg))) {
+  std::string frame = json::to_string(msg);
+  if (method_may_need_input(calls_.find(gid)->method)) calls_.find(gid)->request_json = frame;
+  if (!pool_->send(server, std::move(frame))) {
     auto taken = calls_.take(gid);
     fail_call(*taken, internal_error, "Server '" + server + "' is not available");
     release_if_modern(taken->session_id);

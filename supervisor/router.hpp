@@ -96,6 +96,15 @@ class Router : public WorkerEvents {
     std::string backend_id;  // JSON text
     std::string session_id;
     std::uint64_t call_id = 0;  // the client call it rode on
+    // Not empty: an input a 2026-07-28 backend asked for (MRTR); the answer goes into the
+    // call's next retry under this key instead of back to the backend.
+    std::string input_key;
+  };
+  // The inputs gathered from a legacy client for a modern backend's input_required result.
+  struct InputRound {
+    std::string request_state;  // JSON text of the backend's requestState; empty: none
+    std::map<std::string, std::string> responses;  // key -> JSON text of the client's result
+    std::size_t outstanding = 0;
   };
 
   // A subscriptions/listen stream of a modern client (specification 2026-07-28,
@@ -191,6 +200,10 @@ class Router : public WorkerEvents {
   void handle_retry(json::Document& msg, std::string_view state,
                     const std::shared_ptr<Outbox>& reply);
   void end_parked(const PendingCall& call, const std::string& why);
+  // A modern backend answered a legacy client's call with input_required: ask the client.
+  void ask_legacy_client(PendingCall& call, json::Document& msg);
+  void take_input_answer(const ClientBoundRequest& asked, json::Document& msg);
+  void retry_with_inputs(std::uint64_t gateway_id);
   void rebuild_catalog();
   void arm_deadline_timer();
   void on_deadline();
@@ -211,6 +224,7 @@ class Router : public WorkerEvents {
   std::uint64_t next_modern_session_ = 1;
   std::map<std::string, std::set<std::string>> resource_subscribers_;
   std::map<std::uint64_t, ParkedCall> parked_;
+  std::map<std::uint64_t, InputRound> input_rounds_;
   RequestStateSeal seal_;
   std::uint64_t next_client_bound_id_ = 1;
   asio::steady_timer deadline_timer_;

@@ -66,6 +66,7 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
 
 void Router::on_worker_down(const std::string& server, const std::string& reason) {
   for (auto it = client_bound_.begin(); it != client_bound_.end();) {
+    if (it->second.server == server) input_rounds_.erase(it->second.call_id);
     it = it->second.server == server ? client_bound_.erase(it) : std::next(it);
   }
   auto failed = calls_.take_server(server);
@@ -112,6 +113,16 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
     parked.early_response = json::to_string(msg);
     parked.asks.clear();
     return;
+  }
+  if (PendingCall* pending = calls_.find(id.GetUint64());
+      pending != nullptr && pending->server == server && !pending->request_json.empty() &&
+      !is_modern(pending->session_id)) {
+    const json::Value* result = json::object_member(msg, "result");
+    if (result != nullptr &&
+        json::string_member(*result, "resultType").value_or("") == "input_required") {
+      ask_legacy_client(*pending, msg);
+      return;
+    }
   }
   auto call = calls_.take(id.GetUint64());
   if (!call || call->server != server) return;  // late answer to a cancelled or timed-out call
@@ -219,7 +230,7 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
     return;
   }
   const std::uint64_t ours = next_client_bound_id_++;
-  client_bound_[ours] = ClientBoundRequest{server, id, session->id, call->gateway_id};
+  client_bound_[ours] = ClientBoundRequest{server, id, session->id, call->gateway_id, {}};
   log::debug(
       "relaying " + std::string(method) + " to the client as request " + std::to_string(ours),
       {server, session->id});
@@ -271,6 +282,12 @@ void Router::on_client_response(Session& session, json::Document& msg) {
     log::debug("dropped a response from the client to a request we did not send", {"", session.id});
     return;
   }
+  if (!it->second.input_key.empty()) {
+    const ClientBoundRequest asked = it->second;
+    client_bound_.erase(it);
+    take_input_answer(asked, msg);
+    return;
+  }
   json::Document backend_id;
   backend_id.Parse(it->second.backend_id.c_str());
   msg["id"].CopyFrom(backend_id, msg.GetAllocator());
@@ -279,9 +296,14 @@ void Router::on_client_response(Session& session, json::Document& msg) {
 }
 
 void Router::fail_client_bound_requests_of_call(std::uint64_t gateway_id) {
+  input_rounds_.erase(gateway_id);
   for (auto it = client_bound_.begin(); it != client_bound_.end();) {
     if (it->second.call_id != gateway_id) {
       ++it;
+      continue;
+    }
+    if (!it->second.input_key.empty()) {  // asked for a modern backend: nobody waits there
+      it = client_bound_.erase(it);
       continue;
     }
     // The call it belonged to is over: nobody will answer on that stream any more.
@@ -298,7 +320,8 @@ void Router::fail_client_bound_requests(const std::string& session_id) {
       ++it;
       continue;
     }
-    if (pool_) {
+    input_rounds_.erase(it->second.call_id);
+    if (pool_ && it->second.input_key.empty()) {
       pool_->send(it->second.server,
                   jsonrpc::error_response(it->second.backend_id, jsonrpc::code::connection_closed,
                                           "The client session closed before answering"));

@@ -6,6 +6,11 @@
 // parked call, and on the retry answers the backend's requests and lets the call finish into
 // the retry's reply. A client that never retries: the parked call expires, the backend's
 // requests get errors and the call is cancelled at the backend (router.cpp, on_deadline).
+//
+// The other direction: a 2026-07-28 backend answers a legacy client's call with input_required.
+// A legacy client takes requests, so the gateway sends it each input request as a real
+// server-to-client request (only those its capabilities allow), gathers the answers, and
+// retries the backend's call under a new id with inputResponses and the backend's requestState.
 #include <chrono>
 
 #include "common/log.hpp"
@@ -141,8 +146,13 @@ void Router::handle_retry(json::Document& msg, std::string_view state,
       params ? json::string_member(*params, "name")
                    .value_or(json::string_member(*params, "uri").value_or(""))
              : std::string_view();
+  // The call was parked under the backend's own name for the tool or prompt.
+  const Route* route = method == "tools/call"    ? catalog_.tool(target)
+                       : method == "prompts/get" ? catalog_.prompt(target)
+                                                 : nullptr;
+  const std::string_view backend_target = route ? std::string_view(route->original) : target;
   if (method != json::string_member(p, "m").value_or("") ||
-      target != json::string_member(p, "n").value_or("")) {
+      backend_target != json::string_member(p, "n").value_or("")) {
     reject("requestState belongs to a different request");
     return;
   }
@@ -214,6 +224,129 @@ void Router::end_parked(const PendingCall& call, const std::string& why) {
     }
   }
   parked_.erase(it);
+}
+
+void Router::ask_legacy_client(PendingCall& call, json::Document& msg) {
+  const json::Value& result = msg["result"];
+  const json::Value* requests = json::object_member(result, "inputRequests");
+  Session* session = sessions_.find(call.session_id);
+  InputRound round;
+  if (const json::Value* state = json::member(result, "requestState")) {
+    round.request_state = json::to_string(*state);
+  }
+  struct Ask {
+    std::string key, method, params;
+  };
+  std::vector<Ask> asks;
+  if (requests != nullptr) {
+    for (const auto& m : requests->GetObject()) {
+      const auto method = json::string_member(m.value, "method").value_or("");
+      const char* capability = method == "sampling/createMessage" ? "sampling"
+                               : method == "elicitation/create"   ? "elicitation"
+                               : method == "roots/list"           ? "roots"
+                                                                  : nullptr;
+      if (capability == nullptr || session == nullptr ||
+          json::member(session->client_capabilities, capability) == nullptr) {
+        auto taken = calls_.take(call.gateway_id);
+        fail_call(*taken, jsonrpc::code::invalid_request,
+                  "Server '" + taken->server + "' needs " + std::string(method) +
+                      " from the client, which did not declare the " +
+                      (capability ? capability : "needed") + " capability");
+        return;
+      }
+      const json::Value* params = json::member(m.value, "params");
+      asks.push_back({std::string(m.name.GetString(), m.name.GetStringLength()),
+                      std::string(method), params ? json::to_string(*params) : "{}"});
+    }
+  }
+  const std::uint64_t gid = call.gateway_id;
+  round.outstanding = asks.size();
+  input_rounds_[gid] = std::move(round);
+  if (asks.empty()) {  // only requestState: retry at once
+    retry_with_inputs(gid);
+    return;
+  }
+  for (const auto& ask : asks) {
+    const std::uint64_t ours = next_client_bound_id_++;
+    client_bound_[ours] = ClientBoundRequest{call.server, "", call.session_id, gid, ask.key};
+    // On the stream of the call it belongs to, as a backend's own request would travel.
+    deliver(call.reply,
+            "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(ours) +
+                ",\"method\":" + json::quote(ask.method) + ",\"params\":" + ask.params + "}",
+            false);
+  }
+  log::debug("asked the client for " + std::to_string(asks.size()) +
+                 " input(s) the backend's input_required named",
+             {call.server, call.session_id});
+}
+
+void Router::take_input_answer(const ClientBoundRequest& asked, json::Document& msg) {
+  auto it = input_rounds_.find(asked.call_id);
+  if (it == input_rounds_.end()) return;  // the call ended meanwhile
+  if (const json::Value* error = json::object_member(msg, "error")) {
+    // MRTR has no way to hand a client's error to the backend; the call ends with it.
+    input_rounds_.erase(it);
+    if (auto taken = calls_.take(asked.call_id)) {
+      fail_client_bound_requests_of_call(asked.call_id);
+      fail_call(*taken, jsonrpc::code::internal_error,
+                "The client could not provide the input the server asked for: " +
+                    std::string(json::string_member(*error, "message").value_or("(no message)")));
+    }
+    return;
+  }
+  const json::Value* result = json::member(msg, "result");
+  it->second.responses[asked.input_key] = result ? json::to_string(*result) : "{}";
+  if (it->second.outstanding > 0) --it->second.outstanding;
+  if (it->second.outstanding == 0) retry_with_inputs(asked.call_id);
+}
+
+void Router::retry_with_inputs(std::uint64_t gateway_id) {
+  auto round_it = input_rounds_.find(gateway_id);
+  auto call = calls_.take(gateway_id);
+  if (round_it == input_rounds_.end() || !call) return;
+  InputRound round = std::move(round_it->second);
+  input_rounds_.erase(round_it);
+  json::Document request;
+  request.Parse(call->request_json.c_str());
+  auto& a = request.GetAllocator();
+  if (!request.HasMember("params") || !request["params"].IsObject()) {
+    json::set_member(request, "params", json::Value(rapidjson::kObjectType), a);
+  }
+  json::Value& params = request["params"];
+  json::Document responses;
+  std::string text = "{";
+  for (const auto& [key, value] : round.responses) {
+    if (text.size() > 1) text += ',';
+    text += json::quote(key) + ":" + value;
+  }
+  responses.Parse((text + "}").c_str());
+  json::Value copy;
+  copy.CopyFrom(responses, a);
+  json::set_member(params, "inputResponses", std::move(copy), a);
+  if (!round.request_state.empty()) {
+    json::Document state;
+    state.Parse(round.request_state.c_str());
+    json::Value state_copy;
+    state_copy.CopyFrom(state, a);
+    json::set_member(params, "requestState", std::move(state_copy), a);
+  }
+  // A retry is a new request (basic/patterns/mrtr: "The JSON-RPC id MUST be different"), so
+  // the call gets a new gateway id, which is also its progress token.
+  const std::string server = call->server;
+  const bool had_token = !call->client_progress_token.empty();
+  const std::uint64_t gid = calls_.add(std::move(*call));
+  request["id"].SetUint64(gid);
+  if (had_token && params.HasMember("_meta") && params["_meta"].IsObject() &&
+      params["_meta"].HasMember("progressToken")) {
+    params["_meta"]["progressToken"].SetUint64(gid);
+  }
+  std::string frame = json::to_string(request);
+  calls_.find(gid)->request_json = frame;
+  if (!pool_ || !pool_->send(server, std::move(frame))) {
+    auto taken = calls_.take(gid);
+    fail_call(*taken, jsonrpc::code::internal_error, "Server '" + server + "' is not available");
+  }
+  arm_deadline_timer();
 }
 
 }  // namespace mcp::supervisor
