@@ -375,7 +375,7 @@ async function runTarget(id, nTools, samplesOut) {
   const spec = TARGETS[id];
   log(`${id}: ${spec.label}`);
   const names = Array.from({ length: OPT.backends }, (_, i) => `t${i}`);
-  const r = { label: spec.label, variants: spec.variants };
+  const r = { label: spec.label, variants: spec.variants, loadavg1mAtStart: round2(os.loadavg()[0]) };
   let h;
   try {
     const cs = await coldStart(id, names.map((n) => testServerBackend(TEST_SERVER_BIN, n)), nTools.testserver);

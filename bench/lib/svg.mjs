@@ -13,6 +13,7 @@ function quantile(sorted, q) {
 }
 
 function fmtTick(us) {
+  if (us >= 1e6) return `${us / 1e6} s`;
   if (us >= 1000) return `${us / 1000} ms`;
   return `${us} µs`;
 }
@@ -59,7 +60,8 @@ export function latencyPlot(series, { title = 'Latency', subtitle = '' } = {}) {
     for (const t of ticks) {
       const major = Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9;
       out.push(`<line x1="${x(t).toFixed(1)}" y1="${y0}" x2="${x(t).toFixed(1)}" y2="${y1}" stroke="${major ? '#bbb' : '#e6e6e6'}"/>`);
-      out.push(`<text x="${x(t).toFixed(1)}" y="${y1 + 15}" text-anchor="middle" fill="#333">${fmtTick(t)}</text>`);
+      // label every tick on narrow ranges, only powers of ten on wide ones (labels would overlap)
+      if (major || lx1 - lx0 <= 3) out.push(`<text x="${x(t).toFixed(1)}" y="${y1 + 15}" text-anchor="middle" fill="#333">${fmtTick(t)}</text>`);
     }
   };
 
