@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "protocol/json.hpp"
 
@@ -368,7 +369,9 @@ ConfigResult parse_config(std::string_view text, const std::string& path) {
     return ConfigError{at(line_of(lines.top, "mcpServers")) +
                        " \"mcpServers\" must be an object mapping names to servers"};
   }
-  for (const auto& m : doc.GetObject()) {
+  // Through a const view: clang finds comparing RapidJSON's mutable member iterators ambiguous
+  // under C++20's rewritten comparisons (-Wambiguous-reversed-operator).
+  for (const auto& m : std::as_const(doc).GetObject()) {
     const std::string_view key = m.name.GetString();
     if (key == "mcpServers") continue;
     if (key == "mcproxy") {

@@ -59,9 +59,10 @@ const Value* array_member(const Value& obj, const char* name) {
 }
 
 void set_member(Value& obj, const char* name, Value v, Allocator& a) {
-  auto it = obj.FindMember(name);
-  if (it != obj.MemberEnd()) {
-    it->value = std::move(v);
+  // HasMember, not FindMember() != MemberEnd(): clang finds comparing RapidJSON's mutable member
+  // iterators ambiguous under C++20's rewritten comparisons (-Wambiguous-reversed-operator).
+  if (obj.HasMember(name)) {
+    obj[name] = std::move(v);
   } else {
     obj.AddMember(Value(name, a), std::move(v), a);
   }
