@@ -1,6 +1,12 @@
 #include "protocol/json.hpp"
 
+#include <cmath>
+#include <cstdint>
+
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 namespace mcp::json {
 
@@ -16,11 +22,85 @@ std::string quote(std::string_view s) {
   return to_string(v);
 }
 
+namespace {
+
+// Builds a document from a Reader's events as Document::Parse does, and refuses two things
+// RapidJSON would accept: nesting deeper than max_nesting_depth, and a number too big for a
+// double ("5e308"), which RapidJSON reads as infinity and its Writer then cannot write: to_string
+// stopped at it, and the router forwarded a cut-off message. The member names are RapidJSON's
+// Handler concept.
+class DocumentBuilder {
+ public:
+  explicit DocumentBuilder(Document& doc) : doc_(doc) {}
+  const char* refusal() const { return refusal_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) {
+    if (std::isfinite(d)) return doc_.Double(d);
+    refusal_ = "Number too big to be stored in double.";
+    return false;
+  }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
+
+ private:
+  bool enter() {
+    if (++depth_ <= max_nesting_depth) return true;
+    refusal_ = "Nesting too deep.";
+    return false;
+  }
+
+  Document& doc_;
+  std::size_t depth_ = 0;
+  const char* refusal_ = "";
+};
+
+}  // namespace
+
 std::optional<ParseError> parse(std::string_view text, Document& doc) {
-  // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
-  doc.Parse<rapidjson::kParseDefaultFlags>(text.data(), text.size());
-  if (!doc.HasParseError()) return std::nullopt;
-  return ParseError{doc.GetErrorOffset(), rapidjson::GetParseError_En(doc.GetParseError())};
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+  rapidjson::Reader reader;
+  rapidjson::ParseResult result;
+  const char* refusal = "";
+  auto build = [&](Document& d) {
+    DocumentBuilder builder(d);
+    // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
+    result = reader.Parse<rapidjson::kParseDefaultFlags>(in, builder);
+    refusal = builder.refusal();
+    return !result.IsError();
+  };
+  doc.Populate(build);
+  if (result.IsError()) {
+    return ParseError{result.Offset(), result.Code() == rapidjson::kParseErrorTermination
+                                           ? refusal
+                                           : rapidjson::GetParseError_En(result.Code())};
+  }
+  // RapidJSON takes a NUL byte for the end of the text, so "{}\0garbage" parsed as "{}". A NUL
+  // is never valid JSON text (RFC 8259, section 7: control characters appear only escaped).
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    doc.SetNull();
+    return ParseError{nul, "NUL byte in the text."};
+  }
+  return std::nullopt;
 }
 
 LineColumn line_column(std::string_view text, std::size_t offset) {

@@ -25,7 +25,13 @@ struct ParseError {
   std::string message;
 };
 
-// Parses text into doc; on failure returns the error with its byte offset.
+// RapidJSON parses, copies and writes values recursively, one stack frame per level: a body of
+// a few hundred kilobytes of "[" overflowed the stack of the thread that parsed it. Real MCP
+// messages nest a few dozen levels; parse refuses deeper ones.
+inline constexpr std::size_t max_nesting_depth = 1000;
+
+// Parses text into doc; on failure returns the error with its byte offset. Besides what is not
+// JSON, refused: nesting deeper than max_nesting_depth, and numbers too big for a double.
 std::optional<ParseError> parse(std::string_view text, Document& doc);
 
 // Converts a byte offset in text into 1-based line and column, for error messages.

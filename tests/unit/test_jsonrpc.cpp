@@ -24,6 +24,8 @@ struct ParseErrorCase {
 
 class JsonParseError : public testing::TestWithParam<ParseErrorCase> {};
 
+const std::string too_deep = std::string(json::max_nesting_depth + 1, '[');
+
 TEST_P(JsonParseError, ReportsOffsetAndMessage) {
   const auto& c = GetParam();
   json::Document doc;
@@ -49,6 +51,21 @@ INSTANTIATE_TEST_SUITE_P(
                     ParseErrorCase{"SecondLine", "{\n  \"a\": }", 9, "Invalid value"}),
     [](const auto& pi) { return std::string(pi.param.name); });
 
+// What RapidJSON accepted and json::parse refuses; found by tests/fuzz (fuzz-jsonrpc), the inputs
+// are also in tests/fuzz/corpus/jsonrpc/.
+INSTANTIATE_TEST_SUITE_P(
+    Refused, JsonParseError,
+    testing::Values(
+        // RapidJSON stopped at the NUL and accepted "{}".
+        ParseErrorCase{"NulAfterValue", std::string_view("{}\0{}", 5), 2, "NUL"},
+        ParseErrorCase{"NulInsideString", std::string_view("\"a\0\"", 4), 2, "closing quotation"},
+        // One bracket past the limit: refused where it opens (offset after it).
+        ParseErrorCase{"NestedTooDeep", too_deep, json::max_nesting_depth + 1, "too deep"},
+        // RapidJSON read these as infinity, which its Writer cannot write.
+        ParseErrorCase{"NumberOverflowsDouble", "[5E+308]", 1, "too big"},
+        ParseErrorCase{"NegativeNumberOverflowsDouble", "{\"a\":-2e308}", 5, "too big"}),
+    [](const auto& pi) { return std::string(pi.param.name); });
+
 TEST(JsonParse, ValidTextHasNoError) {
   json::Document doc;
   EXPECT_FALSE(json::parse(R"( {"a": [1, 2.5, "x", null, true]} )", doc).has_value());
@@ -61,6 +78,32 @@ TEST(JsonParse, DocumentCanBeReused) {
   ASSERT_TRUE(json::parse("{", doc).has_value());
   EXPECT_FALSE(json::parse("[]", doc).has_value());
   EXPECT_TRUE(doc.IsArray());
+}
+
+TEST(JsonParse, NestingUpToTheLimitParsesCopiesAndWrites) {
+  const std::size_t n = json::max_nesting_depth;
+  const std::string text = std::string(n, '[') + std::string(n, ']');
+  json::Document doc;
+  ASSERT_FALSE(json::parse(text, doc).has_value());
+  json::Document copy;
+  copy.CopyFrom(doc, copy.GetAllocator());
+  EXPECT_EQ(json::to_string(copy), text);
+}
+
+TEST(JsonParse, MegabytesOfOpenBracketsAreRefusedNotAStackOverflow) {
+  // Before the limit, RapidJSON recursed once per bracket and overflowed the parsing thread's
+  // stack: an HTTP body like this crashed the gateway.
+  const std::string text(4u << 20, '[');
+  json::Document doc;
+  const auto err = json::parse(text, doc);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->offset, json::max_nesting_depth + 1);
+}
+
+TEST(JsonParse, LargestFiniteNumbersStillParse) {
+  json::Document doc;
+  ASSERT_FALSE(json::parse("[1.7976931348623157e308,-1e308,1e-400]", doc).has_value());
+  EXPECT_EQ(json::to_string(doc), "[1.7976931348623157e308,-1e308,0.0]");
 }
 
 TEST(JsonParse, TextIsNotReadPastItsLength) {
