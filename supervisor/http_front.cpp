@@ -58,7 +58,7 @@ std::string new_session_id() {
 
 bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& sink,
               std::chrono::milliseconds keepalive, bool end_on_final,
-              const std::atomic<bool>& stopping) {
+              const std::atomic<bool>& stopping, std::atomic<bool>* delivered) {
   std::vector<Frame> batch;
   batch.swap(pending);
   bool open = true;
@@ -73,6 +73,7 @@ bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& si
   }
   if (out.empty() && open && !final) out = sse::keepalive();
   if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+  if (final && delivered != nullptr) delivered->store(true);
   if (final || !open || stopping.load()) sink.done();
   return true;
 }

@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -72,8 +73,9 @@ class HttpFront {
   // stream when notifications precede it.
   // Serves a 2026-07-28 request and returns true; false when doc is a legacy message.
   bool serve_modern(const httplib::Request& req, json::Document& doc, httplib::Response& res);
+  // on_abandon, when set, runs on the loop if the client closes an SSE reply before its end.
   void reply_from_outbox(const std::shared_ptr<Outbox>& outbox, const std::string& session_header,
-                         httplib::Response& res);
+                         httplib::Response& res, std::function<void()> on_abandon = {});
   void reply_batch(const std::string& session_id, json::Document& batch, httplib::Response& res);
   // Runs fn on the loop and waits for its string, up to timeout.
   std::optional<std::string> ask_loop(std::function<std::string()> fn,
@@ -99,7 +101,7 @@ class HttpFront {
 // The stream also ends once stopping is set: at shutdown no stream may outlive the front.
 bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& sink,
               std::chrono::milliseconds keepalive, bool end_on_final,
-              const std::atomic<bool>& stopping);
+              const std::atomic<bool>& stopping, std::atomic<bool>* delivered = nullptr);
 
 // cpp-httplib gzips bodies of type exactly "application/json" when the client accepts gzip,
 // which for our small messages costs more CPU on both ends than it saves bytes on loopback or a

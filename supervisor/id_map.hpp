@@ -59,6 +59,10 @@ class IdMap {
   void rebind(std::uint64_t gateway_id, const std::string& client_id,
               std::shared_ptr<Outbox> reply);
   template <typename Fn>
+  void for_each(Fn fn) const {
+    for (const auto& [id, call] : calls_) fn(call);
+  }
+  template <typename Fn>
   void for_each_to_server(const std::string& server, Fn fn) const {
     for (const auto& [id, call] : calls_) {
       if (call.server == server) fn(call);

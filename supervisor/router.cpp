@@ -300,13 +300,20 @@ void Router::answer_initialize(Session& session, const json::Document& msg,
 
 std::string Router::merged_capabilities() const {
   // Lists can change on reload and when a backend restarts, so listChanged is always true.
-  bool logging = false, completions = false;
+  bool logging = false, completions = false, subscribe = false;
   for (const auto& [name, state] : servers_) {
     logging = logging || json::member(state.capabilities, "logging") != nullptr;
     completions = completions || json::member(state.capabilities, "completions") != nullptr;
+    const json::Value* res = json::object_member(state.capabilities, "resources");
+    const json::Value* sub = res ? json::member(*res, "subscribe") : nullptr;
+    subscribe = subscribe || (sub != nullptr && sub->IsBool() && sub->GetBool());
   }
+  // Resource subscriptions are the gateway's (router_modern.cpp): offered when some backend
+  // can be subscribed to.
   std::string caps =
-      R"({"tools":{"listChanged":true},"prompts":{"listChanged":true},"resources":{"listChanged":true}})";
+      std::string(R"({"tools":{"listChanged":true},"prompts":{"listChanged":true},)") +
+      (subscribe ? R"("resources":{"listChanged":true,"subscribe":true}})"
+                 : R"("resources":{"listChanged":true}})");
   if (logging) caps.insert(caps.size() - 1, R"(,"logging":{})");
   if (completions) caps.insert(caps.size() - 1, R"(,"completions":{})");
   return caps;

@@ -58,6 +58,8 @@ class Router : public WorkerEvents {
   // One request of a 2026-07-28 client on /mcp: stateless, its context in params._meta; the
   // HTTP front has checked its headers and version (protocol/modern_request.hpp).
   void handle_modern(json::Document message, std::shared_ptr<Outbox> reply);
+  // A modern request's client closed its response stream: that cancels the request.
+  void abandon(const std::shared_ptr<Outbox>& reply);
   // Streamable HTTP GET: the stream for messages not tied to a request.
   void attach_stream(const std::string& session_id, std::shared_ptr<Outbox> stream);
   // Streamable HTTP DELETE; answers 200 or 404 through reply.

@@ -113,6 +113,21 @@ void Router::handle_modern(json::Document message, std::shared_ptr<Outbox> reply
   release_if_modern(session_id);
 }
 
+void Router::abandon(const std::shared_ptr<Outbox>& reply) {
+  drop_closed_listeners();
+  std::optional<std::uint64_t> gid;
+  calls_.for_each([&](const PendingCall& c) {
+    if (c.reply == reply) gid = c.gateway_id;
+  });
+  if (!gid) return;
+  auto call = calls_.take(*gid);
+  log::debug(call->method + ": the client closed its response stream; cancelled",
+             {call->server, call->session_id});
+  fail_client_bound_requests_of_call(*gid);
+  cancel_at_backend(*call, json::quote("the client closed its response stream"));
+  release_if_modern(call->session_id);
+}
+
 bool Router::is_modern(const std::string& session_id) {
   const Session* s = sessions_.find(session_id);
   return s != nullptr && s->transport == FrontTransport::modern;

@@ -131,12 +131,15 @@ bool HttpFront::serve_modern(const httplib::Request& req, json::Document& doc,
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
   auto message = std::make_shared<json::Document>(std::move(doc));
   asio::post(io_, [this, message, outbox] { router_.handle_modern(std::move(*message), outbox); });
-  reply_from_outbox(outbox, std::string(), res);
+  // Specification 2026-07-28, basic/transports/streamable-http, "Cancellation": closing the
+  // response stream cancels the request.
+  reply_from_outbox(outbox, std::string(), res, [this, outbox] { router_.abandon(outbox); });
   return true;
 }
 
 void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
-                                  const std::string& new_session, httplib::Response& res) {
+                                  const std::string& new_session, httplib::Response& res,
+                                  std::function<void()> on_abandon) {
   std::vector<Frame> frames;
   const auto deadline = std::chrono::steady_clock::now() + json_reply_window;
   while (frames.empty() && std::chrono::steady_clock::now() < deadline && !stopping_.load()) {
@@ -177,15 +180,19 @@ void HttpFront::reply_from_outbox(const std::shared_ptr<Outbox>& outbox,
   // basic/transports/streamable-http, "Receiving Messages").
   res.set_header("X-Accel-Buffering", "no");
   auto pending = std::make_shared<std::vector<Frame>>(std::move(frames));
+  auto delivered = std::make_shared<std::atomic<bool>>(false);
   const auto keepalive = options_.keepalive_interval;
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, outbox, pending, keepalive](std::size_t, httplib::DataSink& sink) {
-        return pump_sse(*outbox, *pending, sink, keepalive, /*end_on_final=*/true, stopping_);
+      [this, outbox, pending, keepalive, delivered](std::size_t, httplib::DataSink& sink) {
+        return pump_sse(*outbox, *pending, sink, keepalive, /*end_on_final=*/true, stopping_,
+                        delivered.get());
       },
-      [this, outbox](bool) {
+      [this, outbox, on_abandon, delivered](bool) {
+        // Ended without its final frame and not by our shutdown: the client went away.
         outbox->close();
         release_stream();
+        if (!delivered->load() && !stopping_.load() && on_abandon) asio::post(io_, on_abandon);
       });
 }
 
