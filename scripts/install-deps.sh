@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev libssl-dev
                 libboost-dev libsystemd-dev)
-test_packages=(libgtest-dev libgmock-dev nodejs npm procps)
+# clang and its runtimes (libFuzzer, sanitizers; a Recommends only) build tests/fuzz.
+test_packages=(libgtest-dev libgmock-dev nodejs npm procps clang libclang-rt-dev)
 
 want=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_packages[@]}"); fi
