@@ -9,7 +9,9 @@
 //   mcproxy/start      notification, always the first frame: {"name", "transport", "command",
 //                      "args", "env" (object), "cwd", "url", "headers" (object),
 //                      "initTimeoutMs", "maxMessageBytes", "memoryLimitMB", "pingIntervalMs",
-//                      "pingTimeoutMs", "statusBoard", "statusSlot"}.
+//                      "pingTimeoutMs", "statusBoard", "statusSlot", and optionally
+//                      "eraProbeTimeoutMs" (default 3000) and "era" ("auto" (default),
+//                      "modern" or "legacy": skip the probe)}.
 //                      "transport" is "stdio" (command, args, env, cwd) or, for a remote server
 //                      (url, headers), "streamable-http", "sse" or "auto" (Streamable HTTP, else
 //                      the legacy HTTP+SSE transport). Header values are sent as configured; the
@@ -27,17 +29,42 @@
 //   mcproxy/backend_started {"pid"}: the backend process (and process group) exists. Not sent
 //                      for remote servers, which have no process here.
 //   mcproxy/ready      {"protocolVersion", "serverInfo", "capabilities", "instructions"?,
-//                      "tools", "prompts", "resources", "resourceTemplates"}: the backend
-//                      answered initialize and every page of every list it announced.
+//                      "era", "tools", "prompts", "resources", "resourceTemplates"}: the
+//                      backend answered initialize (or server/discover) and every page of
+//                      every list it announced. "era" is "legacy" (initialize; protocolVersion
+//                      is the negotiated one) or "modern" (2026-07-28 and later: stateless;
+//                      protocolVersion is the one the worker selected from server/discover;
+//                      capabilities, serverInfo and instructions are what discover said).
 //   mcproxy/list_changed {"kind": "tools"|"prompts"|"resources"|"resourceTemplates",
 //                      "items": [...]}: the backend said a list changed; this is the new list.
 //   mcproxy/exiting    {"reason"}: sent just before the worker exits on its own.
 //   anything else      an MCP message from the backend, unchanged: responses to supervisor ids,
 //                      notifications, and requests the backend makes of the client.
 //
-// The worker's own requests to its backend (initialize, list pages) use string ids starting
-// with "mcproxy:"; their answers stay inside the worker. The supervisor's ids are integers, so
-// the two id spaces cannot collide.
+// The worker's own requests to its backend (server/discover, initialize, list pages, pings,
+// subscriptions/listen) use string ids starting with "mcproxy:"; their answers stay inside the
+// worker. The supervisor's ids are integers, so the two id spaces cannot collide.
+//
+// Eras (specification 2026-07-28, basic/versioning). The worker decides once per backend
+// process which era its backend speaks: it sends server/discover (with modern _meta) first; a
+// DiscoverResult, or UnsupportedProtocolVersionError listing a modern version (then asked
+// again with it), means modern; any other error, or no answer within eraProbeTimeoutMs, means
+// legacy, and the worker falls back to initialize. Over HTTP the probe is a POST; a 4xx
+// without a modern JSON-RPC error body means legacy. The supervisor sends the same frames to
+// either; for a modern backend the worker translates:
+//   - requests get params._meta protocolVersion, clientInfo (mcproxy) and clientCapabilities
+//     ({sampling, elicitation, roots}) where they lack them; keys already there are the real
+//     client's and stay. A request without a protocolVersion (a legacy client's) also gets the
+//     logLevel of the last logging/setLevel;
+//   - ping and logging/setLevel are answered {} by the worker; notifications/initialized and
+//     notifications/roots/list_changed are dropped;
+//   - resources/subscribe and resources/unsubscribe are answered {} by the worker and become
+//     the resourceSubscriptions of the worker's subscriptions/listen request, which also opts
+//     in to the list changes the backend's capabilities announce. Its list changes arrive as
+//     for a legacy backend (mcproxy/list_changed follows); notifications/resources/updated is
+//     relayed without the worker's subscription id; the acknowledgement stays in the worker;
+//   - results pass unchanged, resultType "input_required" included;
+//   - liveness pings are server/discover requests.
 //
 // A worker's life is its backend's life: when the backend exits the worker kills the backend's
 // process group, reports why and exits; the supervisor restarts the pair with backoff. For a

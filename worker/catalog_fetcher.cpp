@@ -3,6 +3,7 @@
 #include "build_config.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/modern_meta.hpp"
 
 namespace mcp::worker {
 
@@ -67,10 +68,44 @@ CatalogFetcher::Step CatalogFetcher::on_initialize_result(const json::Value& res
     return Step::failure("initialize result has no protocolVersion");
   }
   init_result_.CopyFrom(result, init_result_.GetAllocator());
-  initialized_ = true;
   Step step;
-  step.initialized = true;
   step.send.push_back(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+  return start_lists(std::move(step));
+}
+
+CatalogFetcher::Step CatalogFetcher::on_discover_result(const json::Value& result,
+                                                        std::string_view version,
+                                                        std::string request_meta_json) {
+  // The ready params keep initialize's shape: protocolVersion, capabilities, serverInfo and
+  // instructions. A modern server names itself in the result's _meta (serverInfo in the body
+  // before spec PR #3002).
+  auto& a = init_result_.GetAllocator();
+  init_result_.SetObject();
+  init_result_.AddMember("protocolVersion", json::string_value(version, a), a);
+  json::Value caps(rapidjson::kObjectType);
+  if (const json::Value* c = json::object_member(result, "capabilities")) caps.CopyFrom(*c, a);
+  init_result_.AddMember("capabilities", caps, a);
+  const json::Value* meta = json::object_member(result, "_meta");
+  const json::Value* info = meta ? json::object_member(*meta, modern::meta::server_info) : nullptr;
+  if (info == nullptr) info = json::object_member(result, "serverInfo");
+  json::Value server_info(rapidjson::kObjectType);
+  if (info != nullptr) server_info.CopyFrom(*info, a);
+  init_result_.AddMember("serverInfo", server_info, a);
+  if (auto instructions = json::string_member(result, "instructions")) {
+    init_result_.AddMember("instructions", json::string_value(*instructions, a), a);
+  }
+  modern_ = true;
+  request_meta_json_ = std::move(request_meta_json);
+  return start_lists({});
+}
+
+const json::Value* CatalogFetcher::capabilities() const {
+  return initialized_ ? json::object_member(init_result_, "capabilities") : nullptr;
+}
+
+CatalogFetcher::Step CatalogFetcher::start_lists(Step step) {
+  initialized_ = true;
+  step.initialized = true;
   const json::Value* caps = json::object_member(init_result_, "capabilities");
   for (ListKind kind : all_list_kinds) {
     if (caps != nullptr && json::member(*caps, list_capability(kind)) != nullptr) {
@@ -131,7 +166,11 @@ std::string CatalogFetcher::list_request(ListKind kind, const std::string& curso
   in_flight_.emplace(id, kind);
   std::string out = R"({"jsonrpc":"2.0","id":)" + json::quote(id) + R"(,"method":)" +
                     json::quote(list_method(kind));
-  if (!cursor.empty()) out += R"(,"params":{"cursor":)" + json::quote(cursor) + "}";
+  std::string params;
+  if (!cursor.empty()) params += R"("cursor":)" + json::quote(cursor);
+  if (modern_)
+    params += (params.empty() ? "" : ",") + std::string(R"("_meta":)") + request_meta_json_;
+  if (!params.empty()) out += R"(,"params":{)" + params + "}";
   out += "}";
   return out;
 }
@@ -144,10 +183,10 @@ std::string CatalogFetcher::ready_params() const {
     out += json::to_string(m.value);
     out += ',';
   }
-  bool first = true;
+  out += R"("era":)";
+  out += modern_ ? R"("modern")" : R"("legacy")";
   for (ListKind kind : all_list_kinds) {
-    if (!first) out += ',';
-    first = false;
+    out += ',';
     out += json::quote(kind_key(kind));
     out += ':';
     auto it = items_.find(kind);

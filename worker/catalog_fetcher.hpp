@@ -1,7 +1,9 @@
 // The worker's side of the MCP lifecycle as a client: initialize, initialized, then every page
 // of every list the backend announced (specification 2025-11-25, basic/lifecycle and
-// server/utilities/pagination). A state machine with no I/O: it says which requests to send
-// and consumes their answers, so it is tested without a process.
+// server/utilities/pagination). For a modern backend (2026-07-28, no handshake) a
+// DiscoverResult takes the place of the initialize result, and every list request carries
+// _meta. A state machine with no I/O: it says which requests to send and consumes their
+// answers, so it is tested without a process.
 #pragma once
 
 #include <map>
@@ -38,6 +40,11 @@ class CatalogFetcher {
   // Feeds the answer to one of our requests.
   Step on_response(const json::Value& msg);
 
+  // A modern backend: result is its DiscoverResult, version the protocol version chosen, and
+  // request_meta_json the _meta object every list request carries from now on.
+  Step on_discover_result(const json::Value& result, std::string_view version,
+                          std::string request_meta_json);
+
   // Starts (again) fetching one list, e.g. after notifications/*/list_changed.
   Step refetch(ListKind kind);
 
@@ -45,8 +52,10 @@ class CatalogFetcher {
   // All lists fetched at least once since initialize.
   bool complete() const { return initialized_ && in_flight_.empty() && initial_lists_done_; }
 
-  // Params of mcproxy/ready: handshake result plus every list.
+  // Params of mcproxy/ready: handshake result (or what discover said), the era, every list.
   std::string ready_params() const;
+  // The backend's capabilities from initialize or discover (null until then).
+  const json::Value* capabilities() const;
   // Params of mcproxy/list_changed for one list.
   std::string list_params(ListKind kind) const;
 
@@ -54,8 +63,12 @@ class CatalogFetcher {
   std::string list_request(ListKind kind, const std::string& cursor);
   Step on_initialize_result(const json::Value& result);
   Step on_list_result(ListKind kind, const json::Value& msg);
+  // After the handshake or discovery: fetch every list the capabilities announce.
+  Step start_lists(Step step);
 
   json::Document init_result_;
+  bool modern_ = false;
+  std::string request_meta_json_;  // modern: the _meta of every list request
   bool initialized_ = false;
   bool initial_lists_done_ = false;
   unsigned next_request_ = 0;

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "build_config.hpp"
 #include "common/log.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/jsonrpc.hpp"
@@ -18,6 +19,12 @@ constexpr auto exit_flush_deadline = std::chrono::milliseconds(500);
 // What /status shows of a dead backend's stderr: usually the stack trace or the error.
 constexpr std::size_t stderr_tail_lines = 10;
 constexpr std::size_t max_stderr_tail_line_bytes = 500;
+constexpr std::string_view discover_id_prefix = "mcproxy:discover:";
+constexpr std::string_view listen_id_prefix = "mcproxy:listen:";
+// What the gateway can relay for a modern backend: MRTR input requests reach the client whose
+// call they belong to (the supervisor's job), so it declares all three.
+constexpr const char* gateway_client_capabilities =
+    R"({"sampling":{},"elicitation":{},"roots":{}})";
 
 std::optional<BackendTransport> parse_transport(std::string_view t) {
   if (t.empty() || t == "stdio") return BackendTransport::stdio;
@@ -36,7 +43,13 @@ Worker::Worker(asio::io_context& io, UniqueFd channel_fd)
       init_timer_(io),
       flush_timer_(io),
       tick_timer_(io),
-      ping_timer_(io) {}
+      ping_timer_(io),
+      probe_timer_(io),
+      listen_timer_(io) {
+  request_meta_.client_info_json =
+      std::string(R"({"name":"mcproxy","version":)") + json::quote(MCPROXY_VERSION) + "}";
+  request_meta_.client_capabilities_json = gateway_client_capabilities;
+}
 
 std::optional<int> Worker::read_start_message() {
   // Byte by byte: nothing past the first newline may be consumed before the framed stream
@@ -96,6 +109,13 @@ std::optional<int> Worker::read_start_message() {
   options_.memory_limit_mb = read_uint("memoryLimitMB", 0);
   options_.ping_interval = std::chrono::milliseconds(read_uint("pingIntervalMs", 30000));
   options_.ping_timeout = std::chrono::milliseconds(read_uint("pingTimeoutMs", 10000));
+  if (const json::Value* t = json::member(*p, "eraProbeTimeoutMs"); t && t->IsUint()) {
+    options_.era_probe_timeout = std::chrono::milliseconds(t->GetUint());
+  }
+  if (const auto era = json::string_member(*p, "era")) {
+    if (*era == "modern") options_.forced_era = Era::modern;
+    if (*era == "legacy") options_.forced_era = Era::legacy;
+  }
   options_.status_board = std::string(json::string_member(*p, "statusBoard").value_or(""));
   options_.status_slot = read_uint("statusSlot", 0);
   if (options_.transport == BackendTransport::stdio ? options_.backend.command.empty()
@@ -184,7 +204,7 @@ std::optional<int> Worker::start() {
     if (!ec) begin_exit(channel::exit_code::shutdown, std::string("received ") + sigabbrev_np(sig));
   });
 
-  backend_->send(fetcher_.initialize_request(latest_legacy_protocol_version));
+  begin_era_probe();
   init_timer_.expires_after(options_.init_timeout);
   init_timer_.async_wait([this](std::error_code ec) {
     if (ec || ready_sent_) return;
@@ -212,7 +232,11 @@ void Worker::on_channel_line(std::string_view line) {
     }
   }
   if (backend_ && !exiting_) {
-    backend_->send(line);
+    if (era_ == Era::modern) {
+      send_to_modern_backend(line);
+    } else {
+      backend_->send(line);
+    }
     if (slot_ != nullptr) slot_->frames_to_backend.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -228,14 +252,27 @@ void Worker::on_backend_line(std::string_view line) {
     return;
   }
   if (CatalogFetcher::is_ours(doc)) {
-    if (!ping_in_flight_.empty() && json::string_member(doc, "id") == ping_in_flight_) {
+    const std::string id(*json::string_member(doc, "id"));
+    if (!ping_in_flight_.empty() && id == ping_in_flight_) {
       ping_in_flight_.clear();  // any answer, even an error, shows the backend is alive
+      return;
+    }
+    if (id.starts_with(discover_id_prefix)) {
+      if (id == probe_id_ && !era_) on_probe_answer(doc);
+      return;  // a late answer to a probe already given up on
+    }
+    if (id.starts_with(listen_id_prefix)) {
+      on_listen_answer(doc, id);
       return;
     }
     apply(fetcher_.on_response(doc));
     return;
   }
   if (auto method = json::string_member(doc, "method")) {
+    if (era_ == Era::modern && json::member(doc, "id") == nullptr &&
+        on_modern_notification(doc, *method)) {
+      return;
+    }
     if (auto kind = find_list_kind(&ListInfo::changed_notification, *method)) {
       apply(fetcher_.refetch(*kind));
       if (*kind == ListKind::resources) apply(fetcher_.refetch(ListKind::resource_templates));
@@ -296,6 +333,8 @@ void Worker::finish_exit() {
   flush_timer_.cancel();
   tick_timer_.cancel();
   ping_timer_.cancel();
+  probe_timer_.cancel();
+  listen_timer_.cancel();
   if (slot_ != nullptr) {
     slot_->phase = static_cast<std::uint32_t>(WorkerPhase::exiting);
     if (exit_code_ != channel::exit_code::shutdown) slot_->set_last_error(reason_);
@@ -372,8 +411,11 @@ void Worker::send_ping() {
       std::string(channel::worker_id_prefix) + "ping:" + std::to_string(++ping_counter_);
   ping_sent_at_ = std::chrono::steady_clock::now();
   next_ping_at_ = ping_sent_at_ + options_.ping_interval;
-  backend_->send(R"({"jsonrpc":"2.0","id":)" + json::quote(ping_in_flight_) +
-                 R"(,"method":"ping"})");
+  // A modern backend has no ping (removed in 2026-07-28); server/discover is as cheap.
+  backend_->send(era_ == Era::modern
+                     ? discover_request(ping_in_flight_, modern::meta_object(request_meta_))
+                     : R"({"jsonrpc":"2.0","id":)" + json::quote(ping_in_flight_) +
+                           R"(,"method":"ping"})");
   // A probe's deadline is checked at the next tick; make sure one comes in time.
   ping_timer_.expires_after(options_.ping_timeout + std::chrono::milliseconds(5));
   ping_timer_.async_wait([this](std::error_code ec) {

@@ -12,15 +12,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 
 #include "common/config.hpp"
 #include "common/framed_stream.hpp"
 #include "common/status_board.hpp"
+#include "protocol/modern_meta.hpp"
 #include "worker/backend.hpp"
 #include "worker/backend_process.hpp"
 #include "worker/catalog_fetcher.hpp"
+#include "worker/era_probe.hpp"
 
 namespace mcp::worker {
 
@@ -36,6 +39,10 @@ struct WorkerOptions {
   std::uint32_t memory_limit_mb = 0;
   std::chrono::milliseconds ping_interval{30000};  // 0: no pings
   std::chrono::milliseconds ping_timeout{10000};
+  // How long the era probe (server/discover) may go unanswered before the backend is taken
+  // for a legacy one; a forced era skips the probe.
+  std::chrono::milliseconds era_probe_timeout{3000};
+  std::optional<Era> forced_era;
   std::string status_board;
   std::uint32_t status_slot = 0;
 };
@@ -57,6 +64,19 @@ class Worker {
   std::variant<std::unique_ptr<Backend>, Backend::StartError> make_remote_backend();
   void on_channel_line(std::string_view line);
   void on_backend_line(std::string_view line);
+  // Era detection (worker/era_probe.hpp): server/discover first, initialize as the fallback.
+  void begin_era_probe();
+  void send_discover(const std::string& version);
+  void on_probe_answer(const json::Value& msg);
+  void become_legacy(const std::string& why);
+  void become_modern(const json::Value& discover_result, const std::string& version);
+  // A modern backend: what the supervisor sends, made into what the backend takes.
+  void send_to_modern_backend(std::string_view line);
+  void answer_locally(std::string_view id_json, std::string_view result_json);
+  // A modern backend's change notifications come on a subscriptions/listen request's stream.
+  void open_listen();
+  void on_listen_answer(const json::Value& msg, const std::string& id);
+  bool on_modern_notification(const json::Value& msg, std::string_view method);
   void on_backend_diagnostic(std::string_view line);
   void apply(const CatalogFetcher::Step& step);
   void send_to_supervisor(std::string_view method, std::string_view params_json);
@@ -87,6 +107,21 @@ class Worker {
   asio::steady_timer ping_timer_;
   std::unique_ptr<StatusBoard> board_;
   StatusSlot* slot_ = nullptr;
+  // Era: unknown until the probe is judged.
+  std::optional<Era> era_;
+  std::string probe_id_;       // the discover request in flight
+  std::string probe_version_;  // the version it asked for
+  unsigned probe_attempts_ = 0;
+  asio::steady_timer probe_timer_;
+  modern::RequestMeta request_meta_;  // what we say about ourselves to a modern backend
+  std::string log_level_;  // the last logging/setLevel the supervisor sent (legacy clients)
+  // subscriptions/listen: the newest request, those still open, and what it asks for.
+  std::string listen_id_;
+  std::set<std::string> open_listens_;
+  std::set<std::string> resource_subscriptions_;
+  unsigned listen_counter_ = 0;
+  std::chrono::milliseconds listen_retry_delay_{1000};
+  asio::steady_timer listen_timer_;
   std::string ping_in_flight_;  // id of the unanswered ping, if any
   std::chrono::steady_clock::time_point ping_sent_at_;
   std::chrono::steady_clock::time_point next_ping_at_;
