@@ -10,7 +10,12 @@
 //
 // Started by run-2026.sh with the project-local Node 22. Environment:
 //   MCPROXY_BUILD_DIR             build directory holding supervisor/mcproxy (default <repo>/build)
-//   CONFORMANCE_REQUIREMENTS      space-separated requirement sets (default "2026-07-28 2025-11-25")
+//   CONFORMANCE_REQUIREMENTS      space-separated requirement sets (default "2026-07-28 2025-11-25");
+//                                 "2026-07-28@legacy-backend" runs the 2026-07-28 set through
+//                                 mcproxy with the legacy fixture behind it (modern clients, a
+//                                 legacy backend: the gateway's translation and its MRTR bridge;
+//                                 no direct target, and scenarios needing tools the legacy
+//                                 fixture lacks are expected to fail)
 //   CONFORMANCE_TARGETS           "mcproxy direct" (default), or one of them
 //   CONFORMANCE_RESULTS_DIR       logs and checks.json files (default tests/conformance/results-2026)
 //
@@ -40,7 +45,10 @@ const BAD_STDERR_RE = /AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime er
 const FIXTURES = {
   '2026-07-28': { stdio: 'fixture-modern.mjs', http: 'fixture-modern-http.mjs' },
   '2025-11-25': { stdio: 'fixture-server.mjs', http: 'fixture-http.mjs' },
+  '2026-07-28@legacy-backend': { stdio: 'fixture-server.mjs', http: null },
 };
+const requirementOf = (set) => set.split('@')[0];
+const targetsOf = (set) => TARGETS.filter((t) => t !== 'direct' || FIXTURES[set].http);
 
 const children = new Set();
 process.on('exit', () => {
@@ -92,7 +100,10 @@ function shorten(s, n = 400) {
 
 /** The scored server scenarios of a requirement set, from `conformance list --requirements`. */
 async function scoredServerScenarios(set) {
-  const r = await runProcess(NODE, [SUITE, 'list', '--server', '--requirements', set], { timeoutMs: 20000, cwd: HERE });
+  const r = await runProcess(NODE, [SUITE, 'list', '--server', '--requirements', requirementOf(set)], {
+    timeoutMs: 20000,
+    cwd: HERE,
+  });
   const section = /Server scenarios[^\n]*:\n((?:\s+- \S+\n)+)/.exec(r.out);
   const names = section ? [...section[1].matchAll(/- (\S+)/g)].map((m) => m[1]) : [];
   if (r.code !== 0 || names.length === 0) throw new Error(`conformance list --requirements ${set} failed:\n${r.out}`);
@@ -230,7 +241,7 @@ function verdict(checksPath) {
 async function runSet(set, label, url, scenarios, deadline) {
   const dir = path.join(RESULTS, set, label);
   fs.mkdirSync(dir, { recursive: true });
-  const r = await runProcess(NODE, [SUITE, 'server', '--url', url, '--requirements', set, '-o', dir], {
+  const r = await runProcess(NODE, [SUITE, 'server', '--url', url, '--requirements', requirementOf(set), '-o', dir], {
     timeoutMs: Math.max(deadline - Date.now(), 1000),
     cwd: HERE,
     outFile: path.join(dir, 'output.txt'),
@@ -260,10 +271,10 @@ async function runRequirementSet(set) {
   const results = {};
   const extra = [];
   try {
-    for (const t of TARGETS) servers[t] = await starters[t](set);
+    for (const t of targetsOf(set)) servers[t] = await starters[t](set);
     const deadline = Date.now() + SET_DEADLINE_MS;
-    const runs = await Promise.all(TARGETS.map((t) => runSet(set, t, servers[t].url, scenarios, deadline)));
-    TARGETS.forEach((t, i) => (results[t] = runs[i]));
+    const runs = await Promise.all(targetsOf(set).map((t) => runSet(set, t, servers[t].url, scenarios, deadline)));
+    targetsOf(set).forEach((t, i) => (results[t] = runs[i]));
   } finally {
     for (const t of Object.keys(servers)) {
       const problems = await servers[t].stop();
@@ -283,8 +294,9 @@ async function main() {
   let fail = 0;
   const show = (r) => (!r ? '-' : r.ok ? `ok${r.warnings ? ` (${r.warnings} warn)` : ''}` : 'FAIL');
   for (const { set, scenarios, results, extra } of outcomes) {
+    const targets = targetsOf(set);
     for (const s of scenarios) {
-      const bad = TARGETS.filter((t) => !results[t][s].ok);
+      const bad = targets.filter((t) => !results[t][s].ok);
       if (bad.length === 0) {
         pass++;
         console.log(`ok - ${set}/${s}`);
@@ -292,7 +304,7 @@ async function main() {
       }
       fail++;
       const where =
-        bad.length === TARGETS.length && TARGETS.length > 1
+        bad.length === targets.length && targets.length > 1
           ? 'through mcproxy and directly (fixture or suite)'
           : bad[0] === 'mcproxy'
             ? 'through mcproxy only'
@@ -307,10 +319,12 @@ async function main() {
   }
   for (const { set, scenarios, results } of outcomes) {
     const width = Math.max(...scenarios.map((s) => s.length)) + 2;
+    const targets = targetsOf(set);
+    const direct = FIXTURES[set].http ? `, ${FIXTURES[set].http} directly` : '';
     console.log(`#`);
-    console.log(`# requirements ${set}: ${FIXTURES[set].stdio} behind mcproxy, ${FIXTURES[set].http} directly`);
-    console.log(`# ${'scenario'.padEnd(width)}${TARGETS.map((t) => t.padEnd(16)).join('')}`);
-    for (const s of scenarios) console.log(`# ${s.padEnd(width)}${TARGETS.map((t) => show(results[t][s]).padEnd(16)).join('')}`);
+    console.log(`# requirements ${set}: ${FIXTURES[set].stdio} behind mcproxy${direct}`);
+    console.log(`# ${'scenario'.padEnd(width)}${targets.map((t) => t.padEnd(16)).join('')}`);
+    for (const s of scenarios) console.log(`# ${s.padEnd(width)}${targets.map((t) => show(results[t][s]).padEnd(16)).join('')}`);
   }
   console.log(`# logs and checks.json files: ${RESULTS}`);
   console.log(`# run time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
