@@ -24,6 +24,16 @@ constexpr bool is_supported_legacy_version(std::string_view v) {
   return false;
 }
 
+// server/utilities/logging: the eight syslog severities, least severe first; -1 when unknown.
+constexpr int log_level_rank(std::string_view level) {
+  constexpr std::array<std::string_view, 8> levels = {"debug", "info",     "notice", "warning",
+                                                      "error", "critical", "alert",  "emergency"};
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (levels[i] == level) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // The kinds of catalog entries a backend announces, in the order workers fetch them.
 enum class ListKind { tools, prompts, resources, resource_templates };
 inline constexpr std::array<ListKind, 4> all_list_kinds = {

@@ -221,9 +221,28 @@ void Router::handle_request(Session& session, json::Document& msg,
     return;
   }
   if (method == "logging/setLevel") {
-    // Every backend logs at the level the most recent client asked for; the gateway has one
-    // session per backend, shared by all clients.
-    if (params) forward_to_all(method, *params);
+    const auto level = params ? json::string_member(*params, "level") : std::nullopt;
+    if (!level || log_level_rank(*level) < 0) {
+      deliver(reply,
+              jsonrpc::error_response(
+                  id, invalid_params,
+                  "Invalid params: unknown log level '" + std::string(level.value_or("")) + "'"),
+              true);
+      return;
+    }
+    // Backends are shared: each logs at the most verbose level any session asked for, and
+    // every session gets only the messages at or above its own level (deliver_log).
+    session.log_level = std::string(*level);
+    std::string lowest = session.log_level;
+    sessions_.for_each([&](Session& s) {
+      if (!s.log_level.empty() && s.transport != FrontTransport::modern &&
+          log_level_rank(s.log_level) < log_level_rank(lowest)) {
+        lowest = s.log_level;
+      }
+    });
+    json::Document p;
+    p.Parse(("{\"level\":" + json::quote(lowest) + "}").c_str());
+    forward_to_all(method, p);
     deliver(reply, jsonrpc::result_response(id, "{}"), true);
     return;
   }
@@ -474,6 +493,18 @@ void Router::deliver(const std::shared_ptr<Outbox>& target, std::string json, bo
   if (!target->push({std::move(json), final, http_status}) && target->overflowed()) {
     log::warning("a client could not keep up and its stream overflowed; disconnecting it");
   }
+}
+
+void Router::deliver_log(const json::Document& msg) {
+  const json::Value* params = json::object_member(msg, "params");
+  const int rank = log_level_rank(params ? json::string_member(*params, "level").value_or("")
+                                         : std::string_view());
+  const std::string text = json::to_string(msg);
+  sessions_.for_each([&](Session& s) {
+    if (!s.initialized || !s.stream || s.transport == FrontTransport::modern) return;
+    if (!s.log_level.empty() && rank < log_level_rank(s.log_level)) return;
+    deliver(s.stream, text, false);
+  });
 }
 
 void Router::broadcast(const std::string& json) {

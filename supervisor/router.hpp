@@ -165,6 +165,8 @@ class Router : public WorkerEvents {
   void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final,
                int http_status = 0);
   void broadcast(const std::string& json);
+  // A backend's notifications/message to the legacy sessions whose level it meets.
+  void deliver_log(const json::Document& msg);
   // list_changed to legacy sessions and to the listeners that opted in.
   void announce_list_changed(std::string_view method);
 

@@ -7,6 +7,7 @@
 
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/revision_compat.hpp"
 
 namespace mcp::supervisor {
 
@@ -140,6 +141,11 @@ void Router::on_backend_response(const std::string& server, json::Document& msg)
     release_if_modern(call->session_id);
     return;
   }
+  if (const Session* session = sessions_.find(call->session_id);
+      session != nullptr && msg.HasMember("result")) {
+    adapt_result_to_revision(msg["result"], msg.GetAllocator(), call->method,
+                             session->protocol_version);
+  }
   deliver(call->reply, json::to_string(msg), true);
 }
 
@@ -161,7 +167,7 @@ void Router::on_backend_notification(const std::string& server, json::Document& 
     return;
   }
   if (method == "notifications/message") {
-    broadcast(json::to_string(msg));
+    deliver_log(msg);
     deliver_modern_logs(server, msg);
     return;
   }

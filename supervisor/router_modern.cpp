@@ -9,6 +9,7 @@
 #include "build_config.hpp"
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/mcp.hpp"
 #include "protocol/modern_request.hpp"
 #include "supervisor/router.hpp"
 
@@ -30,16 +31,6 @@ int http_status_for(int code) {
     return 400;
   }
   return 0;
-}
-
-// server/utilities/logging: the eight syslog levels, least severe first.
-int log_level_rank(std::string_view level) {
-  static constexpr std::array<std::string_view, 8> levels = {
-      "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    if (levels[i] == level) return static_cast<int>(i);
-  }
-  return -1;
 }
 
 void add_member(json::Document& doc, json::Value& obj, const char* name, json::Value v) {

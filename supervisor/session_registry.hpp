@@ -22,7 +22,7 @@ struct Session {
   bool initialized = false;      // initialize answered
   json::Document client_capabilities;
   std::string client_name;
-  std::string log_level;  // modern: _meta io.modelcontextprotocol/logLevel; empty: no logs
+  std::string log_level;  // legacy: logging/setLevel; modern: _meta …/logLevel (empty: no logs)
   // Where messages not tied to one POST go: the SSE stream (legacy) or the GET stream
   // (Streamable HTTP, when one is open).
   std::shared_ptr<Outbox> stream;
