@@ -273,8 +273,11 @@ describe('front limits: body and header size, sessions, per-session outbox', { t
           }
           assert.equal(textOf(await fast.callTool({ name: 'a__echo', arguments: { text: 'after' } })), 'after',
             'the flooding backend still serves the other client');
+          // One line for the one client, naming its session (the log's "(session <8 hex>)").
+          const sessionId = kind === 'streamable' ? raw.sessionId : new URL(raw.endpoint).searchParams.get('sessionId');
           const warnings = logLines(gw, OVERFLOW_RE, mark);
-          assert.equal(warnings.length, 1, `one warning per disconnected client, got ${warnings.length}: ${warnings.slice(0, 3).join(' | ')}`);
+          assert.deepEqual({ lines: warnings.length, namesTheSession: warnings.every((l) => l.includes(`(session ${sessionId.slice(0, 8)})`)) },
+            { lines: 1, namesTheSession: true }, `overflow warnings: ${warnings.slice(0, 3).join(' | ')}`);
         } finally {
           raw?.destroy?.();
           if (raw?.sessionId) await fetch(`${gw.url}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': raw.sessionId } }).catch(() => {});
