@@ -21,6 +21,10 @@ namespace {
 
 // How much of an error response's body is kept for logs and /status.
 constexpr std::size_t max_excerpt_bytes = 300;
+// A JSON error body is read further: a modern server (2026-07-28) answers its errors with 4xx
+// and a JSON-RPC error (UnsupportedProtocolVersionError, MissingRequiredClientCapability...)
+// that must reach the caller as it is.
+constexpr std::size_t max_error_body_bytes = 64u << 10;
 constexpr const char* user_agent = "mcproxy/" MCPROXY_VERSION;
 
 std::string describe(httplib::Error e) {
@@ -93,6 +97,21 @@ struct ExchangeResult {
   bool head_seen = false;
   bool retryable = false;  // nothing came back from a reused connection
 };
+
+// The JSON-RPC answers in a 4xx body; those without an id (id null: "your request is bad"
+// before it was read) answer nothing and are left to the transport's own error.
+void deliver_error_answers(HttpLane::Shared& s, std::uint64_t tag, std::string_view text) {
+  std::string error;
+  for (auto& m : split_incoming(text, error)) {
+    if (m.response_id.empty() || m.response_id == "null") continue;
+    HttpEvent e;
+    e.tag = tag;
+    e.kind = HttpEvent::Kind::message;
+    e.data = std::move(m.text);
+    e.response_id = std::move(m.response_id);
+    s.deliver(std::move(e));
+  }
+}
 
 void deliver_messages(HttpLane::Shared& s, std::uint64_t tag, std::string_view text,
                       std::string_view event_id) {
@@ -167,7 +186,9 @@ ExchangeResult exchange_once(HttpLane::Shared& s, httplib::Client& client, std::
       oversize = !ok;
       return ok;
     }
-    const std::size_t limit = status < 300 ? s.options.max_message_bytes : max_excerpt_bytes;
+    const std::size_t limit = status < 300                 ? s.options.max_message_bytes
+                              : status >= 400 && json_body ? max_error_body_bytes
+                                                           : max_excerpt_bytes;
     if (body.size() + n > limit) {
       if (status < 300) {
         oversize = true;
@@ -194,6 +215,9 @@ ExchangeResult exchange_once(HttpLane::Shared& s, httplib::Client& client, std::
   // Other 2xx bodies ("Accepted" as text/plain from legacy SSE servers) carry no message.
   if (ok && status < 300 && json_body && !body.empty()) {
     deliver_messages(s, tag, body, {});
+  }
+  if (ok && status >= 400 && status < 500 && json_body && !body.empty()) {
+    deliver_error_answers(s, tag, body);
   }
   HttpEvent done;
   done.tag = tag;

@@ -110,7 +110,9 @@ std::optional<Backend::StartError> RemoteBackend::start(Handlers handlers) {
   };
   control_ = lane(1, post_read_timeout);
   calls_ = lane(max_call_threads, post_read_timeout);
-  stream_ = lane(1, std::chrono::duration_cast<std::chrono::seconds>(stream_read_timeout));
+  // Two: a modern server's subscriptions/listen stream is replaced by opening the new one
+  // before the old one is closed (worker/worker_era.cpp).
+  stream_ = lane(2, std::chrono::duration_cast<std::chrono::seconds>(stream_read_timeout));
 
   if (spec_.transport == BackendTransport::sse) {
     auto sse = std::make_unique<SseClient>(spec_.url, spec_.headers, hooks(), spec_.server_name);
@@ -137,6 +139,7 @@ TransportHooks RemoteBackend::hooks() {
           [this](std::uint64_t tag) {
             control_->cancel(tag);
             calls_->cancel(tag);
+            stream_->cancel(tag);
           },
       .on_message = [this](std::string_view m) { handlers_.on_message(m); },
       .on_diagnostic = [this](std::string_view line) { handlers_.on_diagnostic(line); },

@@ -1,10 +1,12 @@
 #include "worker/remote_message.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "protocol/channel.hpp"
 #include "protocol/json.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/modern_meta.hpp"
 
 namespace mcp::worker {
 
@@ -35,7 +37,21 @@ OutgoingMessage classify_outgoing(std::string_view text) {
       }
     }
   }
+  const json::Value* params = json::object_member(doc, "params");
+  const json::Value* meta = params ? json::object_member(*params, "_meta") : nullptr;
+  if (meta != nullptr) {
+    out.modern_version =
+        std::string(json::string_member(*meta, modern::meta::protocol_version).value_or(""));
+  }
   if (c.kind != jsonrpc::Kind::request) return out;
+  if (!out.modern_version.empty() && params != nullptr) {
+    const char* field = out.method == "resources/read"                              ? "uri"
+                        : out.method == "tools/call" || out.method == "prompts/get" ? "name"
+                                                                                    : nullptr;
+    if (auto v = field ? json::string_member(*params, field) : std::nullopt) {
+      out.mcp_name = encode_header_value(*v);
+    }
+  }
   out.id_json = jsonrpc::id_text(doc);
   const json::Value& id = doc["id"];
   if (id.IsInt64() || id.IsUint64()) {
@@ -60,6 +76,36 @@ std::vector<IncomingMessage> split_incoming(std::string_view body, std::string& 
     out.push_back(make_incoming(doc, body));
   }
   return out;
+}
+
+std::string encode_header_value(std::string_view value) {
+  const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
+                     std::all_of(value.begin(), value.end(),
+                                 [](char ch) {
+                                   const auto u = static_cast<unsigned char>(ch);
+                                   return u >= 0x20 && u <= 0x7e;
+                                 }) &&
+                     !(value.starts_with("=?base64?") && value.ends_with("?="));
+  if (plain) return std::string(value);
+  static constexpr char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out = "=?base64?";
+  std::size_t i = 0;
+  for (; i + 2 < value.size(); i += 3) {
+    const unsigned n = static_cast<unsigned char>(value[i]) << 16 |
+                       static_cast<unsigned char>(value[i + 1]) << 8 |
+                       static_cast<unsigned char>(value[i + 2]);
+    out += {digits[n >> 18 & 63], digits[n >> 12 & 63], digits[n >> 6 & 63], digits[n & 63]};
+  }
+  if (const std::size_t rest = value.size() - i; rest > 0) {
+    const unsigned n = static_cast<unsigned char>(value[i]) << 16 |
+                       (rest == 2 ? static_cast<unsigned char>(value[i + 1]) << 8 : 0u);
+    out += digits[n >> 18 & 63];
+    out += digits[n >> 12 & 63];
+    out += rest == 2 ? digits[n >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out + "?=";
 }
 
 bool session_unknown(int status, std::string_view body_excerpt) {

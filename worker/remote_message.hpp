@@ -19,9 +19,20 @@ struct OutgoingMessage {
   // forwards (protocol/channel.hpp); worker: a request of the worker's own ("mcproxy:" ids);
   // other: notifications, responses, anything unparsable.
   Origin origin = Origin::other;
+  // A modern (2026-07-28) message: the protocol version its params._meta carries; empty for
+  // a legacy one. It becomes the MCP-Protocol-Version header.
+  std::string modern_version;
+  // Modern tools/call and prompts/get: params.name; resources/read: params.uri; encoded for
+  // the Mcp-Name header (streamable-http "Standard Request Headers", "Value Encoding").
+  std::string mcp_name;
 };
 
 OutgoingMessage classify_outgoing(std::string_view text);
+
+// A value for Mcp-Name or Mcp-Param-*: as it is when it is plain visible ASCII without
+// leading or trailing space, else (and when it looks like the sentinel itself)
+// "=?base64?<base64 of its UTF-8>?=" (2026-07-28 streamable-http, "Value Encoding").
+std::string encode_header_value(std::string_view value);
 
 struct IncomingMessage {
   std::string text;         // compact JSON on one line, safe for newline framing

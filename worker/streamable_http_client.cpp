@@ -44,6 +44,20 @@ StreamableHttpClient::StreamableHttpClient(asio::io_context& io, HttpUrl url, He
 void StreamableHttpClient::send(std::string message) {
   if (phase_ == Phase::closed) return;
   OutgoingMessage info = classify_outgoing(message);
+  if (!info.modern_version.empty() && phase_ == Phase::created) {
+    // A modern message (2026-07-28) needs no session: the worker's era probe, and everything
+    // once the probe found a modern server.
+    modern_version_ = info.modern_version;
+    post_modern(std::move(message), info);
+    return;
+  }
+  if (phase_ == Phase::created && !modern_version_.empty() && info.id_json.empty() &&
+      info.method != "notifications/initialized") {
+    // A modern server's notifications and responses: notifications/cancelled is said by
+    // closing the request's stream (streamable-http "Cancellation"); nothing else is sent.
+    if (!info.cancels_id_json.empty()) abandon_request(info.cancels_id_json);
+    return;
+  }
   if (phase_ == Phase::created && info.method == "initialize") {
     phase_ = Phase::initializing;
     initialize_message_ = message;
@@ -88,6 +102,26 @@ std::uint64_t StreamableHttpClient::post(std::string message, const OutgoingMess
       lane, HttpRequest{"POST", url_.target(), request_headers(post_accept), std::move(message)});
   exchanges_[tag] = Exchange{info.method, info.id_json, info.origin, !session_id_.empty(), false};
   if (info.method == "notifications/initialized") initialized_tag_ = tag;
+  return tag;
+}
+
+std::uint64_t StreamableHttpClient::post_modern(std::string message, const OutgoingMessage& info) {
+  // 2026-07-28 streamable-http, "Request Metadata": the version, the method and, for calls,
+  // reads and prompts, the name travel in headers too; no session, no GET stream.
+  HeaderList h = headers_;
+  h.emplace_back("Accept", post_accept);
+  h.emplace_back("MCP-Protocol-Version", info.modern_version);
+  if (!info.method.empty()) h.emplace_back("Mcp-Method", info.method);
+  if (!info.mcp_name.empty()) h.emplace_back("Mcp-Name", info.mcp_name);
+  // A subscriptions/listen answer is a stream that stays open: it must not hold a thread that
+  // calls or pings need.
+  const LaneKind lane = info.method == "subscriptions/listen" ? LaneKind::stream
+                        : info.origin == OutgoingMessage::Origin::supervisor_call
+                            ? LaneKind::calls
+                            : LaneKind::control;
+  const std::uint64_t tag =
+      hooks_.submit(lane, HttpRequest{"POST", url_.target(), std::move(h), std::move(message)});
+  exchanges_[tag] = Exchange{info.method, info.id_json, info.origin, false, false};
   return tag;
 }
 

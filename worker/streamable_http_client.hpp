@@ -2,6 +2,10 @@
 // basic/transports): every message is POSTed to the server's one URL; a request's answer comes
 // back as JSON or as an SSE stream that may carry other messages first; the server's own
 // messages come on a GET stream opened after the handshake, when the server offers one.
+// A modern server (2026-07-28) has no session and no GET stream: messages whose _meta carries
+// a protocol version are POSTed at once with the request headers that revision requires, the
+// worker's subscriptions/listen stream takes the place of the GET stream, and a cancelled
+// request's exchange is broken off instead of a notification being sent.
 //
 // Session loss is not repaired here: an answer saying the session is unknown, or a server
 // that cannot be reached, is reported as lost, the worker exits, and the supervisor's restart
@@ -48,6 +52,7 @@ class StreamableHttpClient final : public RemoteTransport {
   enum class Phase { created, initializing, open, closed };
 
   std::uint64_t post(std::string message, const OutgoingMessage& info);
+  std::uint64_t post_modern(std::string message, const OutgoingMessage& info);
   void abandon_request(const std::string& id_json);
   HeaderList request_headers(std::string_view accept) const;
   void on_post_head(std::uint64_t tag, const HttpEvent& e);
@@ -72,6 +77,9 @@ class StreamableHttpClient final : public RemoteTransport {
   std::uint64_t initialized_tag_ = 0;  // notifications/initialized: the GET stream follows it
   std::string session_id_;
   std::string protocol_version_;
+  // A modern server (2026-07-28): the version its requests carry; the transport then stays
+  // in Phase::created (no session) and every request is a POST of its own.
+  std::string modern_version_;
   std::deque<std::string> held_;  // sent while initialize was unanswered
   std::map<std::uint64_t, Exchange> exchanges_;
   // The GET stream.

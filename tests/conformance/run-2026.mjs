@@ -15,7 +15,9 @@
 //                                 mcproxy with the legacy fixture behind it (modern clients, a
 //                                 legacy backend: the gateway's translation and its MRTR bridge;
 //                                 no direct target, and scenarios needing tools the legacy
-//                                 fixture lacks are expected to fail)
+//                                 fixture lacks are expected to fail); "2026-07-28@remote-backend"
+//                                 puts fixture-modern-http.mjs behind mcproxy as a remote
+//                                 server ("url"), for mcproxy-remote-worker's modern path
 //   CONFORMANCE_TARGETS           "mcproxy direct" (default), or one of them
 //   CONFORMANCE_RESULTS_DIR       logs and checks.json files (default tests/conformance/results-2026)
 //
@@ -46,6 +48,7 @@ const FIXTURES = {
   '2026-07-28': { stdio: 'fixture-modern.mjs', http: 'fixture-modern-http.mjs' },
   '2025-11-25': { stdio: 'fixture-server.mjs', http: 'fixture-http.mjs' },
   '2026-07-28@legacy-backend': { stdio: 'fixture-server.mjs', http: null },
+  '2026-07-28@remote-backend': { remote: 'fixture-modern-http.mjs', http: null },
 };
 const requirementOf = (set) => set.split('@')[0];
 const targetsOf = (set) => TARGETS.filter((t) => t !== 'direct' || FIXTURES[set].http);
@@ -118,14 +121,15 @@ async function startGateway(set) {
   if (!fs.existsSync(MCPROXY)) throw new Error(`mcproxy not found at ${MCPROXY} (build it or set MCPROXY_BUILD_DIR)`);
   const dir = path.join(RESULTS, set);
   const configPath = path.join(dir, 'mcproxy-config.json');
-  fs.writeFileSync(
-    configPath,
-    JSON.stringify(
-      { mcpServers: { conformance: { command: NODE, args: [path.join(HERE, FIXTURES[set].stdio)], prefix: '' } } },
-      null,
-      2,
-    ),
-  );
+  let backend = null; // a remote fixture, served here
+  let server;
+  if (FIXTURES[set].remote) {
+    backend = await startHttpFixture(set, FIXTURES[set].remote);
+    server = { url: backend.url, prefix: '' };
+  } else {
+    server = { command: NODE, args: [path.join(HERE, FIXTURES[set].stdio)], prefix: '' };
+  }
+  fs.writeFileSync(configPath, JSON.stringify({ mcpServers: { conformance: server } }, null, 2));
   const stderrPath = path.join(dir, 'mcproxy.stderr.log');
   const proc = track(
     spawn(MCPROXY, ['--config', configPath, '--listen', '127.0.0.1:0', '--log'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }),
@@ -179,6 +183,7 @@ async function startGateway(set) {
       const t0 = Date.now();
       const info = await exited;
       clearTimeout(timer);
+      await backend?.stop();
       const bad = stderr.split('\n').filter((l) => BAD_STDERR_RE.test(l));
       const problems = [];
       if (info.code !== 0) problems.push(`exit ${JSON.stringify(info)}`);
@@ -189,9 +194,13 @@ async function startGateway(set) {
   };
 }
 
-async function startDirect(set) {
+function startDirect(set) {
+  return startHttpFixture(set, FIXTURES[set].http);
+}
+
+async function startHttpFixture(set, script) {
   const dir = path.join(RESULTS, set);
-  const proc = track(spawn(NODE, [path.join(HERE, FIXTURES[set].http)], { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = track(spawn(NODE, [path.join(HERE, script)], { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let exit = null;
   const exited = new Promise((resolve) =>
@@ -204,11 +213,11 @@ async function startDirect(set) {
   proc.stderr.on('data', (d) => fs.appendFileSync(path.join(dir, 'fixture-http.stderr.log'), d));
   const line = await waitFor(
     () => {
-      if (exit) throw new Error(`${FIXTURES[set].http} exited (${JSON.stringify(exit)})`);
+      if (exit) throw new Error(`${script} exited (${JSON.stringify(exit)})`);
       return out.includes('\n') && out.split('\n')[0];
     },
     10000,
-    `${FIXTURES[set].http} to print its URL`,
+    `${script} to print its URL`,
   );
   return {
     url: JSON.parse(line).url,
@@ -322,7 +331,8 @@ async function main() {
     const targets = targetsOf(set);
     const direct = FIXTURES[set].http ? `, ${FIXTURES[set].http} directly` : '';
     console.log(`#`);
-    console.log(`# requirements ${set}: ${FIXTURES[set].stdio} behind mcproxy${direct}`);
+    const behind = FIXTURES[set].remote ? `${FIXTURES[set].remote} (remote, "url")` : FIXTURES[set].stdio;
+    console.log(`# requirements ${set}: ${behind} behind mcproxy${direct}`);
     console.log(`# ${'scenario'.padEnd(width)}${targets.map((t) => t.padEnd(16)).join('')}`);
     for (const s of scenarios) console.log(`# ${s.padEnd(width)}${targets.map((t) => show(results[t][s]).padEnd(16)).join('')}`);
   }
