@@ -25,7 +25,9 @@ const EncodeRow encode_rows[] = {
     {"uri", "test://static-text", "test://static-text"},
     {"one_byte_tail", "\x01", "=?base64?AQ==?="},
     {"two_byte_tail", "\x01\x02", "=?base64?AQI=?="},
-    {"empty", "", "=?base64?" "?="},
+    {"empty", "",
+     "=?base64?"
+     "?="},
     {"tab", "a\tb", "=?base64?YQli?="},
 };
 
