@@ -19,7 +19,7 @@
 
 import http from 'node:http';
 
-import { createModernServer, ERR } from './fixture-modern.mjs';
+import { createModernServer, ERR, headerParams } from './fixture-modern.mjs';
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 const MAX_BODY = 4 * 1024 * 1024;
@@ -91,6 +91,23 @@ function validateHeaders(req, body) {
     const name = decodeHeaderValue(raw);
     if (name === undefined || name !== body.params?.[nameField]) {
       return mismatch(`Mcp-Name '${raw}' does not match body ${nameField}`);
+    }
+  }
+  if (body.method === 'tools/call') {
+    // "Server Behavior for Custom Headers": each x-mcp-header argument present in the body
+    // must be mirrored, and match after decoding; an absent one must not be.
+    for (const [arg, suffix, type] of headerParams(body.params?.name)) {
+      const raw = req.headers[`mcp-param-${suffix.toLowerCase()}`];
+      const value = body.params?.arguments?.[arg];
+      if (value === undefined || value === null) {
+        if (raw !== undefined) return mismatch(`Mcp-Param-${suffix} sent but ${arg} is not in the arguments`);
+        continue;
+      }
+      if (raw === undefined) return mismatch(`missing Mcp-Param-${suffix} header for argument ${arg}`);
+      const decoded = decodeHeaderValue(raw);
+      const expected = type === 'boolean' ? String(value) : type === 'integer' ? String(Number(value)) : String(value);
+      const got = type === 'integer' && decoded !== undefined ? String(Number(decoded)) : decoded;
+      if (got === undefined || got !== expected) return mismatch(`Mcp-Param-${suffix} '${raw}' does not match ${arg}`);
     }
   }
   const metaVersion = body.params?._meta?.[PROTOCOL_VERSION_KEY];

@@ -105,10 +105,36 @@ const STATIC_TOOLS = [
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
       $defs: {
-        address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+        address: {
+          $anchor: 'addressDef',
+          type: 'object',
+          properties: { street: { type: 'string' }, city: { type: 'string' } },
+        },
       },
-      properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+      properties: {
+        name: { type: 'string' },
+        address: { $ref: '#/$defs/address' },
+        contactMethod: { type: 'string', enum: ['phone', 'email'] },
+        phone: { type: 'string' },
+        email: { type: 'string' },
+      },
+      allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+      if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+      then: { required: ['phone'] },
+      else: { required: ['email'] },
       additionalProperties: false,
+    },
+  },
+  {
+    // streamable-http "Custom Headers from Tool Parameters": region travels as Mcp-Param-Region.
+    name: 'test_custom_header',
+    description: 'Echoes its region, which HTTP clients mirror into the Mcp-Param-Region header',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        region: { type: 'string', description: 'Where to run', 'x-mcp-header': 'Region' },
+        query: { type: 'string' },
+      },
     },
   },
 ];
@@ -207,6 +233,17 @@ const ask = {
 };
 // Which client capability each kind of input request needs (basic/patterns/mrtr).
 const CAPABILITY_OF = { 'elicitation/create': 'elicitation', 'sampling/createMessage': 'sampling', 'roots/list': 'roots' };
+
+/**
+ * The x-mcp-header parameters of a tool: [[argument name, header suffix, type]] for the
+ * annotated top-level properties of its inputSchema.
+ */
+export function headerParams(toolName) {
+  const t = STATIC_TOOLS.find((x) => x.name === toolName);
+  return Object.entries(t?.inputSchema?.properties ?? {})
+    .filter(([, schema]) => typeof schema?.['x-mcp-header'] === 'string')
+    .map(([name, schema]) => [name, schema['x-mcp-header'], schema.type]);
+}
 
 export function createModernServer({ secret = randomBytes(32) } = {}) {
   let dynamicToolPresent = false;
@@ -508,6 +545,8 @@ export function createModernServer({ secret = randomBytes(32) } = {}) {
         if (Object.keys(wanted).length) return inputRequired(wanted);
         return complete({ content: [text(`Done with: ${Object.keys(inputs).join(', ') || 'nothing'}`)] });
       }
+      case 'test_custom_header':
+        return complete({ content: [text(`region=${params.arguments?.region ?? '(none)'}`)] });
       case 'json_schema_2020_12_tool':
         return complete({ content: [text(`Received: ${JSON.stringify(params.arguments ?? {})}`)] });
       default:
