@@ -87,6 +87,28 @@ describe('the v2 client speaking 2026-07-28 through the gateway to legacy backen
     gw.assertClean();
   });
 
+  it('in auto mode the v2 client probes, finds 2026-07-28 on the dual-era endpoint and uses it; in its default (legacy) mode it initializes a session', async () => {
+    const auto = await connectModern(gw.url, { name: 'auto', options: { versionNegotiation: { mode: 'auto' } } });
+    try {
+      assert.equal(auto.getProtocolEra(), 'modern');
+      assert.equal(auto.getNegotiatedProtocolVersion(), MODERN);
+      assert.equal(textOfResult(await auto.callTool({ name: 'a__echo', arguments: { text: 'auto' } })), 'auto');
+    } finally {
+      await auto.close2();
+    }
+    const legacy = await connectModern(gw.url, { name: 'legacy-mode', options: { versionNegotiation: { mode: 'legacy' } } });
+    try {
+      assert.equal(legacy.getProtocolEra(), 'legacy');
+      assert.equal(legacy.rec.outbound[0].method, 'initialize');
+      assert.equal(textOfResult(await legacy.callTool({ name: 'b__echo', arguments: { text: 'legacy' } })), 'legacy');
+      assert.equal((await gw.status()).sessions.streamable, 1, 'the legacy-mode client holds a session');
+    } finally {
+      await legacy.close2();
+    }
+    await gw.waitForStatus((st) => st.sessions.total === 0, 5000, 'the legacy-mode session ended by DELETE');
+    gw.assertClean();
+  });
+
   it('lists tools, prompts, resources and templates of both backends: what a legacy session lists, marked complete and public', async () => {
     const c = await connectModern(gw.url, { name: 'lists' });
     const legacy = await connectStreamable(gw.url, { name: 'legacy-reference' });

@@ -325,6 +325,43 @@ describe('2026-07-28 on the wire (raw HTTP)', { timeout: 60000 }, () => {
     gw.assertClean();
   });
 
+  it('MRTR: a backend\'s ping and unknown requests during a modern call are answered by the gateway, with no input_required', async () => {
+    for (const [method, check] of [
+      ['ping', (out) => assert.deepEqual(out.result, {}, JSON.stringify(out))],
+      ['no/such/method', (out) => assert.equal(out.error?.code, CODE.methodNotFound, JSON.stringify(out))],
+    ]) {
+      const r = resultOf(await modernCall(gw.url, 'tools/call', { name: 'a__ask_client', arguments: { method, timeoutMs: 5000 } },
+        { capabilities: { elicitation: {}, sampling: {}, roots: {} } }), method);
+      assert.equal(r.resultType, 'complete', `${method}: no input_required`);
+      const out = JSON.parse(textOfResult(r));
+      assert.equal(out.outcome, 'answered');
+      check(out);
+    }
+    await waitIdle(gw, 'the asks done');
+    gw.assertClean();
+  });
+
+  it('MRTR: a parked call the backend finished meanwhile (its request timed out) completes into the next retry', async () => {
+    const env = { capabilities: { roots: {} } };
+    const args = { method: 'roots/list', timeoutMs: 200 };
+    const first = resultOf(await modernCall(gw.url, 'tools/call', { name: 'b__ask_client', arguments: args }, env), 'the call');
+    assert.equal(first.resultType, 'input_required');
+    let state = first.requestState;
+    // Retries without the answer are asked again until the backend gave up on its request.
+    const done = await waitFor(async () => {
+      const r = resultOf(await modernCall(gw.url, 'tools/call', { name: 'b__ask_client', arguments: args, inputResponses: {}, requestState: state }, env), 'a retry');
+      if (r.resultType === 'input_required') {
+        state = r.requestState;
+        return null;
+      }
+      return r;
+    }, { timeoutMs: 10000, intervalMs: 50, what: 'the retry that gets the backend\'s final answer' });
+    assert.equal(done.resultType, 'complete');
+    assert.equal(JSON.parse(textOfResult(done)).outcome, 'timedOut', 'the backend\'s own final answer');
+    await waitIdle(gw, 'nothing left parked');
+    gw.assertClean();
+  });
+
   it('MRTR: a client that did not declare the capability gets 400 -32021 naming it, the backend\'s request an error, and the call ends', async () => {
     const rows = [
       ['elicitation/create', { message: 'x?', requestedSchema: { type: 'object', properties: {} } }, 'elicitation', {}],
@@ -344,6 +381,20 @@ describe('2026-07-28 on the wire (raw HTTP)', { timeout: 60000 }, () => {
       assert.ok(asks.at(-1)?.error, `the backend's ${method} was answered with an error: ${JSON.stringify(asks.at(-1))}`);
       await waitIdle(gw, `the ${method} call gone`);
     }
+    gw.assertClean();
+  });
+
+  it('closing a listen stream ends the subscription: /status counts it out and the backend hears resources/unsubscribe', async () => {
+    const uri = 'test-b://static/hello';
+    await gw.waitForStatus((st) => st.sessions.listeners === 0, 10000, 'no listener yet');
+    const unsubscribes = async () => (await modernJournal(gw.url, 'b', 'resources/unsubscribe')).filter((m) => m.params.uri === uri).length;
+    const before = await unsubscribes();
+    const L = await openListener(gw.url, { resourceSubscriptions: [uri] });
+    assert.deepEqual(L.ack.params.notifications, { resourceSubscriptions: [uri] });
+    assert.equal((await gw.status()).sessions.listeners, 1, 'this listener alone');
+    L.close();
+    await gw.waitForStatus((st) => st.sessions.listeners === 0, 10000, 'the closed listener counted out');
+    await waitFor(async () => (await unsubscribes()) === before + 1, { timeoutMs: 10000, what: `resources/unsubscribe ${uri} at b` });
     gw.assertClean();
   });
 

@@ -265,7 +265,11 @@ export async function connectModern(url, { name = 'e2e-modern', capabilities = {
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
   client.rec = recordTransport(transport, name);
   await withDeadline(client.connect(transport), 15000, `v2 client connect to ${url}/mcp`);
-  client.close2 = () => client.close().catch(() => {});
+  client.close2 = async () => {
+    // A client that fell back to a legacy session ends it, as the 1.32.2 helpers do.
+    if (transport.sessionId) await transport.terminateSession().catch(() => {});
+    await client.close().catch(() => {});
+  };
   return client;
 }
 
