@@ -89,6 +89,26 @@ describe('2026-07-28 on the wire (raw HTTP)', { timeout: 60000 }, () => {
     gw.assertClean();
   });
 
+  it('a body marked 2026-07-28 that is neither a valid request nor a notification is rejected with 400 -32600, not accepted', async () => {
+    const hdr = { 'mcp-protocol-version': MODERN };
+    const rows = [
+      ['a request without a method', { jsonrpc: '2.0', id: 'no-method', params: { _meta: envelope() } }, { ...hdr, 'mcp-method': 'tools/list' }],
+      ['a JSON-RPC response (clients must not send them)', { jsonrpc: '2.0', id: 'a-response', result: {} }, hdr],
+      ['an error response', { jsonrpc: '2.0', id: 'an-error', error: { code: -1, message: 'x' } }, hdr],
+      ['id null', { jsonrpc: '2.0', id: null, method: 'tools/list', params: { _meta: envelope() } }, {}],
+      ['jsonrpc "1.0"', { jsonrpc: '1.0', id: 'old', method: 'tools/list', params: { _meta: envelope() } }, {}],
+    ];
+    const bad = [];
+    for (const [what, body, headers] of rows) {
+      const a = await modernPost(gw.url, body, { headers });
+      if (a.status !== 400 || a.response?.error?.code !== -32600) bad.push(`${what}: HTTP ${a.status} ${JSON.stringify(a.messages)}`);
+    }
+    assert.deepEqual(bad, [], 'each invalid message is a 400 with -32600');
+    const batch = await modernPost(gw.url, [modernRequest('tools/list')], { headers: { ...hdr, 'mcp-method': 'tools/list' } });
+    assert.equal(batch.status, 400, 'a batch is no 2026-07-28 body');
+    gw.assertClean();
+  });
+
   it('methods 2026-07-28 removed, and unknown ones, are 404 with -32601; a legacy initialize on the same endpoint still opens a session', async () => {
     for (const method of ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'tasks/list', 'no/such']) {
       const params = method === 'initialize'
