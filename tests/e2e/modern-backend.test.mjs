@@ -17,7 +17,7 @@ import { sharedGateway, itStopsCleanly, testServer, listAll, textOf, settle, wit
 import { logLines } from './lib/ops.mjs';
 import { KINDS, MessageLog, connectClient, probe } from './lib/peers.mjs';
 import {
-  META, CODE, modernFixture, modernCall, resultOf, assertRpcError, connectModern, rawAnswer, waitIdle, textOfResult,
+  META, CODE, modernFixture, fixtureLists, modernCall, resultOf, assertRpcError, connectModern, rawAnswer, waitIdle, textOfResult,
 } from './lib/modern.mjs';
 
 const PID = process.pid;
@@ -69,7 +69,9 @@ describe('a 2026-07-28 backend behind the gateway, with clients of both eras', {
     assert.equal(logLines(gw, /\[m\] modern backend: protocol 2026-07-28/).length, 1, 'm was found modern');
     assert.equal(logLines(gw, /\[a\] legacy backend \(server\/discover answered error/).length, 1, 'a was found legacy');
     const m = await gw.server('m');
-    assert.deepEqual([m.tools, m.prompts, m.resources, m.resourceTemplates], [23, 5, 3, 1], JSON.stringify(m));
+    const direct = await fixtureLists();
+    assert.deepEqual([m.tools, m.prompts, m.resources, m.resourceTemplates],
+      [direct.tools.length, direct.prompts.length, direct.resources.length, direct.resourceTemplates.length], JSON.stringify(m));
     gw.assertClean();
   });
 
@@ -82,7 +84,12 @@ describe('a 2026-07-28 backend behind the gateway, with clients of both eras', {
       });
       try {
         const tools = (await listAll(L, 'tools')).map((t) => t.name);
-        for (const n of ['m__test_simple_text', 'm__test_tool_with_progress', 'a__echo']) assert.ok(tools.includes(n), n);
+        const direct = await fixtureLists();
+        assert.deepEqual(tools.filter((n) => n.startsWith('m__')).sort(), direct.tools.map((n) => `m__${n}`).sort(),
+          'every tool of the modern backend, under its prefix');
+        assert.deepEqual((await listAll(L, 'prompts')).map((x) => x.name).filter((n) => n.startsWith('m__')).sort(),
+          direct.prompts.map((n) => `m__${n}`).sort());
+        assert.ok(tools.includes('a__echo'));
         const simple = await L.callTool({ name: 'm__test_simple_text', arguments: {} });
         assert.equal(textOf(simple), 'This is a simple text response for testing.');
         const image = await L.callTool({ name: 'm__test_image_content', arguments: {} });

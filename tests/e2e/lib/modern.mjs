@@ -314,3 +314,23 @@ export function textOfResult(result) {
   assert.ok(block, `a text block in ${JSON.stringify(result).slice(0, 400)}`);
   return block.text;
 }
+
+/**
+ * What the modern fixture lists when spoken to directly (in this process, no gateway): the
+ * reference for what the gateway must serve of it. Resolves {tools, prompts, resources,
+ * resourceTemplates}, each an array of the items' names (URIs, URI templates).
+ */
+export async function fixtureLists() {
+  const { createModernServer } = await import(modernFixture().args[0]);
+  const server = createModernServer();
+  const out = {};
+  for (const [method, key, ident] of [['tools/list', 'tools', 'name'], ['prompts/list', 'prompts', 'name'],
+    ['resources/list', 'resources', 'uri'], ['resources/templates/list', 'resourceTemplates', 'uriTemplate']]) {
+    const sent = [];
+    await server.handle(modernRequest(method), { send: (m) => sent.push(m) });
+    const answer = sent.find((m) => m.result);
+    assert.ok(answer && !answer.result.nextCursor, `${method} of the fixture in one page: ${JSON.stringify(sent).slice(0, 300)}`);
+    out[key] = answer.result[key].map((x) => x[ident]);
+  }
+  return out;
+}
