@@ -17,7 +17,7 @@ import { sharedGateway, itStopsCleanly, testServer, listAll, textOf, settle, wit
 import { logLines } from './lib/ops.mjs';
 import { KINDS, MessageLog, connectClient, probe } from './lib/peers.mjs';
 import {
-  META, CODE, modernFixture, fixtureLists, modernCall, resultOf, assertRpcError, connectModern, rawAnswer, waitIdle, textOfResult,
+  META, CODE, modernFixture, fixtureLists, modernCall, modernPost, modernRequest, resultOf, assertRpcError, connectModern, rawAnswer, waitIdle, textOfResult,
 } from './lib/modern.mjs';
 
 const PID = process.pid;
@@ -144,6 +144,33 @@ describe('a 2026-07-28 backend behind the gateway, with clients of both eras', {
     } finally {
       await M.close2();
     }
+    gw.assertClean();
+  });
+
+  it('x-mcp-header: the v2 client mirrors the argument into Mcp-Param-Region; the gateway checks such headers against the body (400 -32020)', async () => {
+    const M = await connectModern(gw.url, { name: 'param-headers' });
+    try {
+      const tool = (await M.listTools()).tools.find((t) => t.name === 'm__test_custom_header');
+      assert.equal(tool?.inputSchema.properties.region['x-mcp-header'], 'Region', 'the annotation survives the gateway\'s catalog');
+      assert.equal(textOfResult(await M.callTool({ name: 'm__test_custom_header', arguments: { region: 'us-west1', query: 'q' } })), 'region=us-west1');
+      const sent = M.rec.http.find((r) => r.method === 'POST' && JSON.parse(r.body).params?.name === 'm__test_custom_header');
+      assert.equal(sent.headers['mcp-param-region'], 'us-west1', `the client mirrored the argument: ${JSON.stringify(sent.headers)}`);
+    } finally {
+      await M.close2();
+    }
+    const call = (headers) => modernPost(gw.url, modernRequest('tools/call', { name: 'm__test_custom_header', arguments: { region: 'us-west1' } }), { headers });
+    resultOf(await call({ 'mcp-param-region': 'us-west1' }), 'the matching header');
+    resultOf(await call({ 'mcp-param-region': `=?base64?${Buffer.from('us-west1').toString('base64')}?=` }), 'the matching header, base64');
+    const bad = [];
+    for (const [what, headers] of [
+      ['a header that differs from the body', { 'mcp-param-region': 'eu-north1' }],
+      ['the header left out while the body has the value', {}],
+      ['a header with a value no header may hold', { 'mcp-param-region': 'us-west1\u00e9' }],
+    ]) {
+      const a = await call(headers);
+      if (a.status !== 400 || a.response?.error?.code !== CODE.headerMismatch) bad.push(`${what}: HTTP ${a.status} ${JSON.stringify(a.messages).slice(0, 200)}`);
+    }
+    assert.deepEqual(bad, [], 'streamable-http "Server Behavior for Custom Headers": any server that processes the body validates Mcp-Param-*');
     gw.assertClean();
   });
 

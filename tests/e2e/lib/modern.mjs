@@ -252,7 +252,7 @@ function recordTransport(transport, label) {
  * Connects @modelcontextprotocol/client 2.4.0 to `${url}/mcp` speaking 2026-07-28 (pinned: the
  * server/discover probe must offer it, no fallback to initialize). `capabilities` are declared
  * per request; `setup(client)` registers handlers before connecting. The client gets `rec`
- * ({inbound: MessageLog, outbound: []}) and `close2()`.
+ * ({inbound: MessageLog, outbound: [], http: [{method, headers, body}]}) and `close2()`.
  */
 export async function connectModern(url, { name = 'e2e-modern', capabilities = {}, setup, options = {} } = {}) {
   const client = new Client({ name, version: '1.0.0' }, {
@@ -262,8 +262,15 @@ export async function connectModern(url, { name = 'e2e-modern', capabilities = {
   });
   client.onerror = () => {};
   if (setup) setup(client);
-  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
+  // The HTTP requests as sent (headers included), for what the transport derives from a message.
+  const http = [];
+  const recordingFetch = (input, init = {}) => {
+    http.push({ method: init.method ?? 'GET', headers: Object.fromEntries(new Headers(init.headers)), body: init.body });
+    return fetch(input, init);
+  };
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { fetch: recordingFetch });
   client.rec = recordTransport(transport, name);
+  client.rec.http = http;
   await withDeadline(client.connect(transport), 15000, `v2 client connect to ${url}/mcp`);
   client.close2 = async () => {
     // A client that fell back to a legacy session ends it, as the 1.32.2 helpers do.
