@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/json.hpp"
 #include "worker/process_tree.hpp"
 
 namespace mcp::worker {
@@ -53,6 +54,10 @@ class Backend {
   virtual std::optional<TreeMemory> memory() const { return std::nullopt; }
   // For logs: what runs.
   virtual std::string description() const = 0;
+  // A modern backend's tool, as tools/list gave it: whether to keep it. A transport with rules
+  // about tool definitions (Streamable HTTP's x-mcp-header) says no to those that break them,
+  // and remembers what it needs for calls to the others.
+  virtual bool accepts_tool(const json::Value& /*tool*/) { return true; }
 };
 
 }  // namespace mcp::worker

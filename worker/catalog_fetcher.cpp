@@ -129,7 +129,9 @@ CatalogFetcher::Step CatalogFetcher::on_list_result(ListKind kind, const json::V
   } else if (const json::Value* result = json::object_member(msg, "result")) {
     if (const json::Value* arr = json::array_member(*result, kind_key(kind))) {
       for (const auto& item : arr->GetArray()) {
-        if (item.IsObject()) partial_[kind].push_back(json::to_string(item));
+        if (!item.IsObject()) continue;
+        if (kind == ListKind::tools && tool_filter_ && !tool_filter_(item)) continue;
+        partial_[kind].push_back(json::to_string(item));
       }
     }
     const auto cursor = json::string_member(*result, "nextCursor");

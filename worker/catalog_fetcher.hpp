@@ -6,6 +6,7 @@
 // answers, so it is tested without a process.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,6 +55,10 @@ class CatalogFetcher {
 
   // Params of mcproxy/ready: handshake result (or what discover said), the era, every list.
   std::string ready_params() const;
+  // Tools the filter refuses are left out of every list from now on.
+  void set_tool_filter(std::function<bool(const json::Value& tool)> filter) {
+    tool_filter_ = std::move(filter);
+  }
   // The backend's capabilities from initialize or discover (null until then).
   const json::Value* capabilities() const;
   // Params of mcproxy/list_changed for one list.
@@ -69,6 +74,7 @@ class CatalogFetcher {
   json::Document init_result_;
   bool modern_ = false;
   std::string request_meta_json_;  // modern: the _meta of every list request
+  std::function<bool(const json::Value& tool)> tool_filter_;
   bool initialized_ = false;
   bool initial_lists_done_ = false;
   unsigned next_request_ = 0;

@@ -127,7 +127,7 @@ std::optional<Backend::StartError> RemoteBackend::start(Handlers handlers) {
         [this](std::string initialize, int status) {
           fall_back_to_sse(std::move(initialize), status);
         },
-        spec_.server_name);
+        spec_.server_name, tool_header_params_);
   }
   return std::nullopt;
 }
@@ -165,6 +165,26 @@ void RemoteBackend::on_http_event(const HttpEvent& e) {
 
 void RemoteBackend::send(std::string_view message) {
   if (transport_ && !stopping_) transport_->send(std::string(message));
+}
+
+bool RemoteBackend::accepts_tool(const json::Value& tool) {
+  const auto name = json::string_member(tool, "name");
+  const json::Value* schema = json::object_member(tool, "inputSchema");
+  if (!name || schema == nullptr) return true;
+  std::string error;
+  auto params = header_params(*schema, error);
+  if (!params) {
+    // streamable-http "Custom Headers from Tool Parameters": such a tool MUST be left out.
+    log::warning("tool \"" + std::string(*name) + "\" left out: " + error, {spec_.server_name});
+    tool_header_params_->erase(std::string(*name));
+    return false;
+  }
+  if (params->empty()) {
+    tool_header_params_->erase(std::string(*name));
+  } else {
+    (*tool_header_params_)[std::string(*name)] = std::move(*params);
+  }
+  return true;
 }
 
 void RemoteBackend::fall_back_to_sse(std::string initialize_message, int status) {

@@ -22,6 +22,7 @@
 #include "common/config.hpp"
 #include "worker/backend.hpp"
 #include "worker/http_lane.hpp"
+#include "worker/mcp_param_headers.hpp"
 #include "worker/remote_transport.hpp"
 #include "worker/remote_url.hpp"
 
@@ -58,6 +59,7 @@ class RemoteBackend final : public Backend {
   void send(std::string_view message) override;
   void stop(StopMode mode, std::function<void(std::string ended)> done) override;
   std::string description() const override;
+  bool accepts_tool(const json::Value& tool) override;
 
  private:
   TransportHooks hooks();
@@ -77,6 +79,8 @@ class RemoteBackend final : public Backend {
   std::unique_ptr<HttpLane> calls_;
   std::unique_ptr<HttpLane> stream_;
   std::unique_ptr<RemoteTransport> transport_;
+  // x-mcp-header parameters of the modern server's tools, for the Mcp-Param-* headers of calls.
+  std::shared_ptr<ToolHeaderParams> tool_header_params_ = std::make_shared<ToolHeaderParams>();
   // Replaced by the fallback; kept until we go, since it may still be on the call stack.
   std::vector<std::unique_ptr<RemoteTransport>> retired_;
   std::uint64_t next_tag_ = 0;

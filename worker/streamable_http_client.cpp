@@ -28,16 +28,17 @@ std::string with_excerpt(int status, std::string_view excerpt) {
 
 }  // namespace
 
-StreamableHttpClient::StreamableHttpClient(asio::io_context& io, HttpUrl url, HeaderList headers,
-                                           TransportHooks hooks, Fallback fallback,
-                                           LegacyOnlyHandler on_legacy_only,
-                                           std::string server_name)
+StreamableHttpClient::StreamableHttpClient(
+    asio::io_context& io, HttpUrl url, HeaderList headers, TransportHooks hooks, Fallback fallback,
+    LegacyOnlyHandler on_legacy_only, std::string server_name,
+    std::shared_ptr<const ToolHeaderParams> tool_header_params)
     : url_(std::move(url)),
       headers_(std::move(headers)),
       hooks_(std::move(hooks)),
       fallback_(fallback),
       on_legacy_only_(std::move(on_legacy_only)),
       name_(std::move(server_name)),
+      tool_header_params_(std::move(tool_header_params)),
       reopen_delay_(reopen_delay_initial),
       reopen_timer_(io) {}
 
@@ -113,6 +114,19 @@ std::uint64_t StreamableHttpClient::post_modern(std::string message, const Outgo
   h.emplace_back("MCP-Protocol-Version", info.modern_version);
   if (!info.method.empty()) h.emplace_back("Mcp-Method", info.method);
   if (!info.mcp_name.empty()) h.emplace_back("Mcp-Name", info.mcp_name);
+  if (info.method == "tools/call" && tool_header_params_ && !tool_header_params_->empty()) {
+    // "Custom Headers from Tool Parameters": annotated arguments are mirrored as Mcp-Param-*.
+    json::Document doc;
+    const json::Value* params = nullptr;
+    if (!json::parse(message, doc)) params = json::object_member(doc, "params");
+    const auto name = params ? json::string_member(*params, "name") : std::nullopt;
+    if (auto it = name ? tool_header_params_->find(*name) : tool_header_params_->end();
+        it != tool_header_params_->end()) {
+      for (auto& header : param_headers(it->second, json::object_member(*params, "arguments"))) {
+        h.push_back(std::move(header));
+      }
+    }
+  }
   // A subscriptions/listen answer is a stream that stays open: it must not hold a thread that
   // calls or pings need.
   const LaneKind lane = info.method == "subscriptions/listen" ? LaneKind::stream

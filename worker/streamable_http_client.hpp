@@ -20,6 +20,7 @@
 #include <map>
 #include <string>
 
+#include "worker/mcp_param_headers.hpp"
 #include "worker/remote_message.hpp"
 #include "worker/remote_transport.hpp"
 #include "worker/remote_url.hpp"
@@ -34,8 +35,8 @@ class StreamableHttpClient final : public RemoteTransport {
   using LegacyOnlyHandler = std::function<void(std::string initialize_message, int status)>;
 
   StreamableHttpClient(asio::io_context& io, HttpUrl url, HeaderList headers, TransportHooks hooks,
-                       Fallback fallback, LegacyOnlyHandler on_legacy_only,
-                       std::string server_name);
+                       Fallback fallback, LegacyOnlyHandler on_legacy_only, std::string server_name,
+                       std::shared_ptr<const ToolHeaderParams> tool_header_params = nullptr);
 
   void send(std::string message) override;
   void on_http_event(const HttpEvent& e) override;
@@ -80,6 +81,7 @@ class StreamableHttpClient final : public RemoteTransport {
   // A modern server (2026-07-28): the version its requests carry; the transport then stays
   // in Phase::created (no session) and every request is a POST of its own.
   std::string modern_version_;
+  std::shared_ptr<const ToolHeaderParams> tool_header_params_;
   std::deque<std::string> held_;  // sent while initialize was unanswered
   std::map<std::uint64_t, Exchange> exchanges_;
   // The GET stream.

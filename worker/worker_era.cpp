@@ -94,6 +94,8 @@ void Worker::become_modern(const json::Value& discover_result, const std::string
   era_ = Era::modern;
   request_meta_.protocol_version = version;
   log::info("modern backend: protocol " + version + " (stateless, no initialize)", {options_.name});
+  fetcher_.set_tool_filter(
+      [this](const json::Value& tool) { return backend_->accepts_tool(tool); });
   // A modern error answer (-32020/-32021) carries no DiscoverResult: no capabilities then,
   // so no lists and no listen stream; calls still pass.
   static const json::Value empty(rapidjson::kObjectType);
