@@ -51,6 +51,10 @@ class FramedStream : public std::enable_shared_from_this<FramedStream> {
 
   asio::posix::stream_descriptor descriptor_;
   LineFramer framer_;
+
+ public:
+  // See LineFramer::dropped_head(); valid in the on_oversize handler.
+  const LineFramer& framer() const { return framer_; }
   Handlers handlers_;
   std::array<char, 65536> read_buffer_{};
   std::string writing_;  // owned by the write in flight

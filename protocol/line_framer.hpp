@@ -23,12 +23,25 @@ class LineFramer {
   void feed(std::string_view data, const LineHandler& on_line, const OversizeHandler& on_oversize);
 
   std::size_t buffered_bytes() const { return partial_.size(); }
+  // The first and last edge_bytes of the line dropped last, valid in the oversize handler:
+  // enough to find the id of a JSON-RPC message that was too big (jsonrpc_id_at_edges), so
+  // its request can fail at once instead of at its timeout.
+  static constexpr std::size_t edge_bytes = 256;
+  const std::string& dropped_head() const { return dropped_head_; }
+  const std::string& dropped_tail() const { return dropped_tail_; }
 
  private:
   std::size_t max_line_bytes_;
   std::string partial_;
   bool discarding_ = false;
   std::size_t discarded_bytes_ = 0;
+  std::string dropped_head_, dropped_tail_;
+  void keep_tail(std::string_view piece);
 };
+
+// The id of a JSON-RPC message from the edges of its text, when the id sits where serializers
+// put it: right after "jsonrpc":"2.0" at the start, or as the last member at the end. Returns
+// the id's JSON text, or empty. A heuristic for messages too big to parse, never for routing.
+std::string jsonrpc_id_at_edges(std::string_view head, std::string_view tail);
 
 }  // namespace mcp

@@ -1,5 +1,8 @@
 #include "protocol/modern_request.hpp"
 
+#include <cctype>
+#include <cstdlib>
+
 #include "protocol/mcp.hpp"
 
 namespace mcp::modern {
@@ -20,9 +23,15 @@ int base64_digit(char c) {
   return -1;
 }
 
+// Standard base64 with its padding, as the specification's examples write it; anything else
+// (missing padding, stray characters) is malformed.
 std::optional<std::string> base64_decode(std::string_view in) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return std::nullopt;
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::size_t pad = 0;
+  while (pad < 2 && !in.empty() && in.back() == '=') {
+    in.remove_suffix(1);
+    ++pad;
+  }
   std::string out;
   unsigned buffer = 0;
   int bits = 0;
@@ -118,6 +127,70 @@ std::optional<Rejection> check_request(const json::Value& msg, const RequestHead
   if (!body_name || *body_name != *decoded) {
     return mismatch("Mcp-Name header value '" + *decoded + "' does not match body value '" +
                     std::string(body_name.value_or("")) + "'");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+void collect_param_headers(const json::Value& schema, std::vector<std::string>& path,
+                           std::vector<ParamHeader>& out, int depth) {
+  const json::Value* props = json::object_member(schema, "properties");
+  if (props == nullptr || depth > 16) return;
+  for (const auto& m : props->GetObject()) {
+    path.emplace_back(m.name.GetString(), m.name.GetStringLength());
+    if (m.value.IsObject()) {
+      if (auto header = json::string_member(m.value, "x-mcp-header")) {
+        std::string lower(*header);
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out.push_back({lower, path});
+      }
+      collect_param_headers(m.value, path, out, depth + 1);
+    }
+    path.pop_back();
+  }
+}
+
+}  // namespace
+
+std::vector<ParamHeader> param_headers_of(const json::Value& input_schema) {
+  std::vector<ParamHeader> out;
+  std::vector<std::string> path;
+  if (input_schema.IsObject()) collect_param_headers(input_schema, path, out, 0);
+  return out;
+}
+
+std::optional<Rejection> check_param_headers(
+    const std::vector<ParamHeader>& params, const json::Value* arguments,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& param : params) {
+    const json::Value* value = arguments;
+    for (const auto& key : param.path) {
+      value = value ? json::member(*value, key.c_str()) : nullptr;
+    }
+    const std::string* header = nullptr;
+    for (const auto& [name, v] : headers) {
+      if (name == param.name) header = &v;
+    }
+    if (value == nullptr || value->IsNull()) continue;  // the client omits the header
+    if (header == nullptr) return mismatch("the Mcp-Param-" + param.name + " header is missing");
+    const auto decoded = decode_header_value(*header);
+    if (!decoded) return mismatch("the Mcp-Param-" + param.name + " header value is malformed");
+    bool equal = false;
+    if (value->IsString()) {
+      equal = *decoded == std::string_view(value->GetString(), value->GetStringLength());
+    } else if (value->IsBool()) {
+      equal = *decoded == (value->GetBool() ? "true" : "false");
+    } else if (value->IsNumber()) {
+      char* end = nullptr;
+      const double header_number = std::strtod(decoded->c_str(), &end);
+      equal = !decoded->empty() && end == decoded->c_str() + decoded->size() &&
+              header_number == value->GetDouble();
+    }
+    if (!equal) {
+      return mismatch("Mcp-Param-" + param.name + " header value '" + *decoded +
+                      "' does not match the argument");
+    }
   }
   return std::nullopt;
 }

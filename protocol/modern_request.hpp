@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "protocol/json.hpp"
 
@@ -69,6 +71,22 @@ std::optional<Rejection> check_request(const json::Value& msg, const RequestHead
 // returns the decoded value, the value itself when it is plain, or nullopt when it is
 // malformed (bad base64, or characters no header value may hold).
 std::optional<std::string> decode_header_value(std::string_view value);
+
+// A tool parameter mirrored into an Mcp-Param-{name} header (x-mcp-header in its inputSchema,
+// reachable from the root through "properties" keys only).
+struct ParamHeader {
+  std::string name;               // lowercased, without the Mcp-Param- prefix
+  std::vector<std::string> path;  // property names from the arguments object down
+};
+std::vector<ParamHeader> param_headers_of(const json::Value& input_schema);
+
+// Specification 2026-07-28, basic/transports/streamable-http, "Server Behavior for Custom
+// Headers": every annotated parameter present in arguments (and not null) must come with its
+// header, equal after decoding; integers compare as numbers. headers: lowercased name without
+// the prefix -> raw value.
+std::optional<Rejection> check_param_headers(
+    const std::vector<ParamHeader>& params, const json::Value* arguments,
+    const std::vector<std::pair<std::string, std::string>>& headers);
 
 // The error object for an UnsupportedProtocolVersionError's data member.
 std::string unsupported_version_data(std::string_view requested);

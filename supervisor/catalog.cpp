@@ -50,7 +50,12 @@ void Catalog::rebuild(const std::vector<const ServerLists*>& servers, const Nami
           exposed = exposed_name(s->prefix + "@" + s->server, *name, rules);
           if (routes.count(exposed) != 0) continue;
         }
-        routes.emplace(exposed, Route{s->server, std::string(*name)});
+        Route route{s->server, std::string(*name), {}};
+        if (const json::Value* schema = json::object_member(item, "inputSchema");
+            schema != nullptr && kind == ListKind::tools) {
+          route.param_headers = modern::param_headers_of(*schema);
+        }
+        routes.emplace(exposed, std::move(route));
         items_[index(kind)].push_back(renamed(item, exposed));
         ++counts_[{index(kind), s->server}];
       }

@@ -15,6 +15,7 @@
 #include "common/config.hpp"
 #include "protocol/json.hpp"
 #include "protocol/mcp.hpp"
+#include "protocol/modern_request.hpp"
 
 namespace mcp::supervisor {
 
@@ -35,6 +36,8 @@ struct ServerLists {
 struct Route {
   std::string server;
   std::string original;  // the backend's own name
+  // Tools: parameters mirrored into Mcp-Param-* headers, checked on 2026-07-28 calls.
+  std::vector<modern::ParamHeader> param_headers;
 };
 
 class Catalog {

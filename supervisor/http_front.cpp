@@ -26,6 +26,9 @@ constexpr auto idle_thread_lifetime = std::chrono::seconds(30);
 constexpr time_t keep_alive_timeout_s = 3;
 constexpr std::size_t keep_alive_max_requests = 100000;
 constexpr int listen_backlog = 1024;
+// Headers: a request carries a handful; browsers and proxies stay far below these.
+constexpr std::size_t max_header_count = 100;
+constexpr std::size_t max_header_bytes = 64 * 1024;
 
 std::string origin_host(std::string_view origin) {
   auto scheme = origin.find("://");
@@ -206,6 +209,22 @@ void HttpFront::install_routes() {
                       json_content_type);
       return httplib::Server::HandlerResponse::Handled;
     }
+    std::size_t header_bytes = 0;
+    for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
+    if (req.headers.size() > max_header_count || header_bytes > max_header_bytes) {
+      // httplib refuses a single header line over 8 KiB itself; a block of many short ones
+      // is ours to refuse (RFC 6585, 431).
+      res.status = 431;
+      res.set_header("Connection", "close");
+      res.set_content(
+          jsonrpc::error_response(
+              "null", jsonrpc::code::invalid_request,
+              "Request Header Fields Too Large: " + std::to_string(req.headers.size()) +
+                  " headers, " + std::to_string(header_bytes) + " bytes (limits " +
+                  std::to_string(max_header_count) + ", " + std::to_string(max_header_bytes) + ")"),
+          json_content_type);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (origin_allowed(req)) return httplib::Server::HandlerResponse::Unhandled;
     log::warning("refused a request from Origin " + req.get_header_value("Origin"));
     res.status = 403;
@@ -216,10 +235,17 @@ void HttpFront::install_routes() {
   });
   server_.Get("/sse",
               [this](const httplib::Request& q, httplib::Response& r) { handle_sse_open(q, r); });
-  server_.Post("/messages",
-               [this](const httplib::Request& q, httplib::Response& r) { handle_sse_post(q, r); });
-  server_.Post("/mcp",
-               [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_post(q, r); });
+  // POST bodies are read through a ContentReader: httplib 0.11 bounds a body by
+  // payload_max_length only when it comes with a Content-Length, and would buffer a chunked
+  // one of any size.
+  server_.Post("/messages", [this](const httplib::Request& q, httplib::Response& r,
+                                   const httplib::ContentReader& read) {
+    if (auto body = read_body(read, r)) handle_sse_post(q, *body, r);
+  });
+  server_.Post("/mcp", [this](const httplib::Request& q, httplib::Response& r,
+                              const httplib::ContentReader& read) {
+    if (auto body = read_body(read, r)) handle_mcp_post(q, *body, r);
+  });
   server_.Get("/mcp",
               [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_get(q, r); });
   server_.Delete(
@@ -228,6 +254,33 @@ void HttpFront::install_routes() {
               [this](const httplib::Request&, httplib::Response& r) { handle_health(r); });
   server_.Get("/status",
               [this](const httplib::Request&, httplib::Response& r) { handle_status(r); });
+}
+
+std::optional<std::string> HttpFront::read_body(const httplib::ContentReader& read,
+                                                httplib::Response& res) {
+  std::string body;
+  bool too_big = false;
+  const bool complete = read([&](const char* data, std::size_t n) {
+    if (body.size() + n > options_.max_body_bytes) {
+      too_big = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (complete && !too_big) return body;
+  // httplib itself answers 413 for a Content-Length over the limit.
+  too_big = too_big || res.status == 413;
+  res.status = too_big ? 413 : 400;
+  res.set_header("Connection", "close");
+  res.set_content(
+      jsonrpc::error_response(
+          "null", too_big ? jsonrpc::code::invalid_request : jsonrpc::code::parse_error,
+          too_big ? "Payload Too Large: the body is over " +
+                        std::to_string(options_.max_body_bytes) + " bytes (mcproxy.maxMessageBytes)"
+                  : std::string("Bad Request: the body could not be read")),
+      json_content_type);
+  return std::nullopt;
 }
 
 std::optional<std::string> HttpFront::ask_loop(std::function<std::string()> fn,

@@ -62,8 +62,13 @@ class HttpFront {
   void release_stream();
 
   void handle_sse_open(const httplib::Request& req, httplib::Response& res);
-  void handle_sse_post(const httplib::Request& req, httplib::Response& res);
-  void handle_mcp_post(const httplib::Request& req, httplib::Response& res);
+  void handle_sse_post(const httplib::Request& req, const std::string& body,
+                       httplib::Response& res);
+  void handle_mcp_post(const httplib::Request& req, const std::string& body,
+                       httplib::Response& res);
+  // Reads a POST body of at most max_body_bytes, however it is framed; nullopt (and a 413 or
+  // 400 in res) when it is bigger or unreadable.
+  std::optional<std::string> read_body(const httplib::ContentReader& read, httplib::Response& res);
   void handle_mcp_get(const httplib::Request& req, httplib::Response& res);
   void handle_mcp_delete(const httplib::Request& req, httplib::Response& res);
   void handle_health(httplib::Response& res);

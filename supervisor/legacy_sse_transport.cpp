@@ -21,7 +21,25 @@ void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res)
   }
   const std::string id = new_session_id();
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
-  asio::post(io_, [this, id, outbox] { router_.open_legacy_session(id, outbox); });
+  // The session is opened on the loop, where the session cap is known; a refusal comes back
+  // as the outbox's first frame.
+  asio::post(io_, [this, id, outbox] {
+    const bool opened = router_.open_legacy_session(id, outbox);
+    outbox->push({"", !opened, opened ? 200 : 503});
+  });
+  std::vector<Frame> first;
+  outbox->wait(first, std::chrono::seconds(5));
+  if (first.empty() || first.front().http_status != 200) {
+    outbox->close();
+    release_stream();
+    res.status = 503;
+    res.set_content(
+        jsonrpc::error_response("null", jsonrpc::code::internal_error,
+                                first.empty() ? "The gateway is not answering"
+                                              : "Too many sessions (mcproxy.maxSessions)"),
+        json_content_type);
+    return;
+  }
 
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
@@ -45,7 +63,8 @@ void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res)
       });
 }
 
-void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& res) {
+void HttpFront::handle_sse_post(const httplib::Request& req, const std::string& body,
+                                httplib::Response& res) {
   const std::string id = req.get_param_value("sessionId");
   if (id.empty()) {
     res.status = 400;
@@ -55,7 +74,7 @@ void HttpFront::handle_sse_post(const httplib::Request& req, httplib::Response& 
     return;
   }
   auto doc = std::make_shared<json::Document>();
-  if (auto err = json::parse(req.body, *doc)) {
+  if (auto err = json::parse(body, *doc)) {
     res.status = 400;
     res.set_content(jsonrpc::error_response("null", jsonrpc::code::parse_error,
                                             "Parse error: " + err->message + " at offset " +

@@ -31,6 +31,7 @@ class Outbox {
   void close();
   bool closed() const;
   bool overflowed() const;
+  std::size_t max_bytes() const { return max_bytes_; }
 
  private:
   mutable std::mutex mutex_;

@@ -87,6 +87,11 @@ std::optional<std::string> RequestStateSeal::open(std::string_view state) const 
   auto payload = unbase64url(state.substr(0, dot));
   auto tag = unbase64url(state.substr(dot + 1));
   if (!payload || !tag) return std::nullopt;
+  // Only the canonical text of each part: the spare low bits of a last base64 digit would
+  // otherwise let several texts open to the same state.
+  if (base64url(*payload) != state.substr(0, dot) || base64url(*tag) != state.substr(dot + 1)) {
+    return std::nullopt;
+  }
   const std::string expected = mac(*payload);
   // Constant time, so that timing tells a forger nothing about how much of a MAC was right.
   if (tag->size() != expected.size() ||

@@ -42,10 +42,16 @@ void Router::set_servers(const std::vector<ServerConfig>& servers) {
 
 // ---------------------------------------------------------------- front
 
-void Router::open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream) {
+bool Router::open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream) {
+  if (session_count() >= settings_.max_sessions) {
+    log::warning("refused a new SSE session: " + std::to_string(settings_.max_sessions) +
+                 " sessions already open (mcproxy.maxSessions)");
+    return false;
+  }
   Session& s = sessions_.create(id, FrontTransport::legacy_sse);
   s.stream = std::move(stream);
   log::debug("legacy SSE session opened", {"", id});
+  return true;
 }
 
 void Router::handle_message(const std::string& session_id, FrontTransport transport,
@@ -363,6 +369,16 @@ void Router::route_by_uri(Session& session, json::Document& msg,
     return;
   }
   auto owner = catalog_.resource_owner(*uri);
+  if (!owner && session.transport == FrontTransport::modern) {
+    // 2026-07-28 (SEP-2164): an unknown resource is invalid params, naming the URI.
+    deliver(reply,
+            "{\"jsonrpc\":\"2.0\",\"id\":" + jsonrpc::id_text(msg) +
+                ",\"error\":{\"code\":-32602,\"message\":" +
+                json::quote("Resource not found: " + std::string(*uri)) +
+                ",\"data\":{\"uri\":" + json::quote(*uri) + "}}}",
+            true);
+    return;
+  }
   if (!owner) {
     deliver(reply,
             jsonrpc::error_response(jsonrpc::id_text(msg), jsonrpc::code::resource_not_found,
@@ -489,21 +505,49 @@ void Router::forward_to_all(std::string_view method, const json::Value& params) 
 
 void Router::deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final,
                      int http_status) {
-  if (!target) return;
+  if (!target || target->closed()) return;
+  // Logged once: the push that overflows closes the outbox, later ones return above.
   if (!target->push({std::move(json), final, http_status}) && target->overflowed()) {
-    log::warning("a client could not keep up and its stream overflowed; disconnecting it");
+    // Rare, so the owner is looked up here rather than carried by every outbox.
+    std::string owner;
+    sessions_.for_each([&](Session& s) {
+      if (s.stream == target) owner = s.id;
+    });
+    calls_.for_each([&](const PendingCall& c) {
+      if (owner.empty() && c.reply == target) owner = c.session_id;
+    });
+    log::warning("a client could not keep up and its stream overflowed (over " +
+                     std::to_string(target->max_bytes()) + " bytes queued); disconnecting it",
+                 {"", owner.empty() ? "?" : owner});
   }
 }
 
-void Router::deliver_log(const json::Document& msg) {
+void Router::deliver_log(const std::string& server, const json::Document& msg) {
+  // A backend's log line is tied to no request on the wire. A session with a call in flight
+  // to that server gets it on that call's stream (where a Streamable HTTP client listens while
+  // it waits); other sessions on their session stream; each only at or above its own level.
   const json::Value* params = json::object_member(msg, "params");
   const int rank = log_level_rank(params ? json::string_member(*params, "level").value_or("")
                                          : std::string_view());
+  std::map<std::string, const PendingCall*> calling;
+  calls_.for_each_to_server(server, [&](const PendingCall& c) {
+    if (c.reply) calling[c.session_id] = &c;
+  });
   const std::string text = json::to_string(msg);
+  if (calling.size() == 1 && is_modern(calling.begin()->first)) {
+    // A 2026-07-28 call that asked for logs (…/logLevel) is the one the line belongs to; other
+    // clients do not read it.
+    const Session* s = sessions_.find(calling.begin()->first);
+    if (s != nullptr && !s->log_level.empty() && rank >= log_level_rank(s->log_level)) {
+      deliver(calling.begin()->second->reply, text, false);
+    }
+    return;
+  }
   sessions_.for_each([&](Session& s) {
-    if (!s.initialized || !s.stream || s.transport == FrontTransport::modern) return;
+    if (!s.initialized || s.transport == FrontTransport::modern) return;
     if (!s.log_level.empty() && rank < log_level_rank(s.log_level)) return;
-    deliver(s.stream, text, false);
+    auto call = calling.find(s.id);
+    deliver(call != calling.end() ? call->second->reply : s.stream, text, false);
   });
 }
 

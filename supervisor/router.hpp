@@ -50,14 +50,18 @@ class Router : public WorkerEvents {
   void set_servers(const std::vector<ServerConfig>& servers);
 
   // --- from the HTTP front (posted to the loop) ---
-  void open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream);
+  // False when mcproxy.maxSessions are already open.
+  bool open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream);
   // One JSON-RPC message from a client. For Streamable HTTP, reply receives this POST's
   // frames and a final one; for legacy SSE, reply is null and frames go to the session stream.
   void handle_message(const std::string& session_id, FrontTransport transport,
                       json::Document message, std::shared_ptr<Outbox> reply);
   // One request of a 2026-07-28 client on /mcp: stateless, its context in params._meta; the
   // HTTP front has checked its headers and version (protocol/modern_request.hpp).
-  void handle_modern(json::Document message, std::shared_ptr<Outbox> reply);
+  // param_headers: its Mcp-Param-* headers (lowercased name without the prefix, value).
+  void handle_modern(json::Document message,
+                     const std::vector<std::pair<std::string, std::string>>& param_headers,
+                     std::shared_ptr<Outbox> reply);
   // A modern request's client closed its response stream: that cancels the request.
   void abandon(const std::shared_ptr<Outbox>& reply);
   // Streamable HTTP GET: the stream for messages not tied to a request.
@@ -165,8 +169,8 @@ class Router : public WorkerEvents {
   void deliver(const std::shared_ptr<Outbox>& target, std::string json, bool final,
                int http_status = 0);
   void broadcast(const std::string& json);
-  // A backend's notifications/message to the legacy sessions whose level it meets.
-  void deliver_log(const json::Document& msg);
+  // A backend's notifications/message to the sessions whose level it meets.
+  void deliver_log(const std::string& server, const json::Document& msg);
   // list_changed to legacy sessions and to the listeners that opted in.
   void announce_list_changed(std::string_view method);
 
@@ -183,7 +187,6 @@ class Router : public WorkerEvents {
   bool is_modern(const std::string& session_id);
   // Makes a backend's answer one a 2026-07-28 client can take (resultType, caching hints).
   void complete_modern_result(const PendingCall& call, json::Document& msg);
-  void deliver_modern_logs(const std::string& server, const json::Document& msg);
   std::string result_meta() const;
 
   // --- resource subscriptions, shared by legacy sessions and listeners ---

@@ -167,8 +167,7 @@ void Router::on_backend_notification(const std::string& server, json::Document& 
     return;
   }
   if (method == "notifications/message") {
-    deliver_log(msg);
-    deliver_modern_logs(server, msg);
+    deliver_log(server, msg);
     return;
   }
   if (method == "notifications/resources/updated") {

@@ -45,7 +45,9 @@ std::string Router::result_meta() const {
          json::quote(MCPROXY_VERSION) + "}}";
 }
 
-void Router::handle_modern(json::Document message, std::shared_ptr<Outbox> reply) {
+void Router::handle_modern(json::Document message,
+                           const std::vector<std::pair<std::string, std::string>>& param_headers,
+                           std::shared_ptr<Outbox> reply) {
   const auto c = jsonrpc::classify(message);
   if (c.kind != jsonrpc::Kind::request) {
     // Notifications need no answer; this revision defines none a client sends over HTTP.
@@ -77,6 +79,17 @@ void Router::handle_modern(json::Document message, std::shared_ptr<Outbox> reply
     return;
   }
   const json::Value* params = json::object_member(message, "params");
+  if (method == "tools/call" && params != nullptr) {
+    const Route* route = catalog_.tool(json::string_member(*params, "name").value_or(""));
+    if (route != nullptr && !route->param_headers.empty()) {
+      if (auto rejected = modern::check_param_headers(
+              route->param_headers, json::object_member(*params, "arguments"), param_headers)) {
+        reply->push({jsonrpc::error_response(id, rejected->code, rejected->message), true,
+                     rejected->http_status});
+        return;
+      }
+    }
+  }
   if (params != nullptr) {
     if (auto state = json::string_member(*params, "requestState");
         state && RequestStateSeal::is_ours(*state)) {
@@ -201,27 +214,6 @@ void Router::complete_modern_result(const PendingCall& call, json::Document& msg
     copy.CopyFrom(meta[modern::meta::server_info], a);
     result["_meta"].AddMember(json::Value(modern::meta::server_info, a), std::move(copy), a);
   }
-}
-
-void Router::deliver_modern_logs(const std::string& server, const json::Document& msg) {
-  // A log line from a handshake-era backend is tied to no request. It goes to a modern call
-  // only when that call asked for logs at this level or below and is the only modern call in
-  // flight to the server, so one client never reads another's log lines.
-  const json::Value* params = json::object_member(msg, "params");
-  const int rank = params ? log_level_rank(json::string_member(*params, "level").value_or("")) : -1;
-  std::set<std::string> modern_sessions;
-  const PendingCall* only = nullptr;
-  calls_.for_each_to_server(server, [&](const PendingCall& c) {
-    if (!c.reply || !is_modern(c.session_id)) return;
-    modern_sessions.insert(c.session_id);
-    only = &c;
-  });
-  if (modern_sessions.size() != 1 || only == nullptr) return;
-  const Session* s = sessions_.find(only->session_id);
-  if (s == nullptr || s->log_level.empty()) return;
-  const int wanted = log_level_rank(s->log_level);
-  if (wanted < 0 || rank < wanted) return;
-  deliver(only->reply, json::to_string(msg), false);
 }
 
 // ---------------------------------------------------------------- subscriptions/listen

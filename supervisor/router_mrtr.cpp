@@ -97,7 +97,7 @@ void Router::send_input_required(PendingCall& call, ParkedCall& parked,
   const std::string payload =
       "{\"g\":" + std::to_string(call.gateway_id) + ",\"r\":" + std::to_string(parked.round) +
       ",\"m\":" + json::quote(call.method) + ",\"n\":" + json::quote(call.target) +
-      ",\"e\":" + std::to_string(unix_ms(expiry)) + "}";
+      ",\"s\":" + json::quote(call.server) + ",\"e\":" + std::to_string(unix_ms(expiry)) + "}";
   std::string requests = "{";
   for (const auto& ask : parked.asks) {
     if (requests.size() > 1) requests += ',';
@@ -151,8 +151,14 @@ void Router::handle_retry(json::Document& msg, std::string_view state,
                        : method == "prompts/get" ? catalog_.prompt(target)
                                                  : nullptr;
   const std::string_view backend_target = route ? std::string_view(route->original) : target;
+  // ... and on the server that owns what the retry names (two servers may have a tool of the
+  // same name).
+  std::optional<std::string> owner;
+  if (route != nullptr) owner = route->server;
+  if (method == "resources/read") owner = catalog_.resource_owner(target);
   if (method != json::string_member(p, "m").value_or("") ||
-      backend_target != json::string_member(p, "n").value_or("")) {
+      backend_target != json::string_member(p, "n").value_or("") ||
+      owner.value_or("") != json::string_member(p, "s").value_or("")) {
     reject("requestState belongs to a different request");
     return;
   }

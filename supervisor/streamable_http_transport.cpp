@@ -4,6 +4,8 @@
 // not tied to a request; DELETE ends the session. Sessions are named by Mcp-Session-Id.
 #include <asio/post.hpp>
 
+#include <cctype>
+
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/mcp.hpp"
@@ -45,7 +47,8 @@ bool version_header_ok(const httplib::Request& req, httplib::Response& res) {
 
 }  // namespace
 
-void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& res) {
+void HttpFront::handle_mcp_post(const httplib::Request& req, const std::string& body,
+                                httplib::Response& res) {
   const std::string content_type = req.get_header_value("Content-Type");
   if (content_type.find("application/json") == std::string::npos) {
     send_error(res, 415, jsonrpc::code::invalid_request,
@@ -58,7 +61,7 @@ void HttpFront::handle_mcp_post(const httplib::Request& req, httplib::Response& 
     return;
   }
   json::Document doc;
-  if (auto err = json::parse(req.body, doc)) {
+  if (auto err = json::parse(body, doc)) {
     send_error(res, 400, jsonrpc::code::parse_error,
                "Parse error: " + err->message + " at offset " + std::to_string(err->offset));
     return;
@@ -113,6 +116,15 @@ bool HttpFront::serve_modern(const httplib::Request& req, json::Document& doc,
   const auto version = header(version_header);
   if (!modern::is_modern_request(doc, version)) return false;
   const auto c = jsonrpc::classify(doc);
+  if (c.kind == jsonrpc::Kind::invalid || c.kind == jsonrpc::Kind::response) {
+    // Specification 2026-07-28: a POST carries one request or notification, never a response.
+    send_error(res, 400, jsonrpc::code::invalid_request,
+               c.kind == jsonrpc::Kind::invalid
+                   ? std::string("Invalid request: ") + c.reason
+                   : std::string("Invalid request: a 2026-07-28 client sends no responses"),
+               jsonrpc::id_text(doc));
+    return true;
+  }
   if (c.kind == jsonrpc::Kind::request) {
     const modern::RequestHeaders headers{version, header("Mcp-Method"), header("Mcp-Name")};
     if (auto rejected = modern::check_request(doc, headers)) {
@@ -128,9 +140,21 @@ bool HttpFront::serve_modern(const httplib::Request& req, json::Document& doc,
       return true;
     }
   }
+  // Mcp-Param-* headers are checked against the tool's x-mcp-header annotations, which only
+  // the catalog on the loop knows.
+  auto param_headers = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  for (const auto& [name, value] : req.headers) {
+    if (name.size() <= 10) continue;
+    std::string lower = name;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.compare(0, 10, "mcp-param-") == 0)
+      param_headers->emplace_back(lower.substr(10), value);
+  }
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
   auto message = std::make_shared<json::Document>(std::move(doc));
-  asio::post(io_, [this, message, outbox] { router_.handle_modern(std::move(*message), outbox); });
+  asio::post(io_, [this, message, outbox, param_headers] {
+    router_.handle_modern(std::move(*message), *param_headers, outbox);
+  });
   // Specification 2026-07-28, basic/transports/streamable-http, "Cancellation": closing the
   // response stream cancels the request.
   reply_from_outbox(outbox, std::string(), res, [this, outbox] { router_.abandon(outbox); });

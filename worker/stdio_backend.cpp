@@ -5,6 +5,8 @@
 
 #include "common/log.hpp"
 #include "protocol/channel.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/line_framer.hpp"
 
 namespace mcp::worker {
 
@@ -47,10 +49,22 @@ std::optional<Backend::StartError> StdioBackend::start(Handlers handlers) {
       .on_line = [this](std::string_view line) { handlers_.on_message(line); },
       .on_oversize =
           [this](std::size_t bytes) {
+            const std::string id =
+                jsonrpc_id_at_edges(out_->framer().dropped_head(), out_->framer().dropped_tail());
             log::error("dropped a " + std::to_string(bytes) +
                            "-byte message from the backend (limit " +
-                           std::to_string(max_message_bytes_) + " bytes)",
+                           std::to_string(max_message_bytes_) + " bytes)" +
+                           (id.empty() ? "" : "; failing request " + id),
                        {name_});
+            // An answer too big to pass still ends its request, at once rather than at the
+            // gateway's timeout.
+            if (!id.empty()) {
+              handlers_.on_message(
+                  jsonrpc::error_response(id, jsonrpc::code::internal_error,
+                                          "The server's answer was " + std::to_string(bytes) +
+                                              " bytes, over mcproxy.maxMessageBytes (" +
+                                              std::to_string(max_message_bytes_) + ")"));
+            }
           },
       .on_closed = [this](std::error_code) { on_output_closed(); },
   });

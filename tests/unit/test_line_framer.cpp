@@ -153,3 +153,48 @@ TEST(LineFramer, ExactlyAtLimitAcrossChunks) {
 
 }  // namespace
 }  // namespace mcp
+
+namespace mcp {
+namespace {
+
+struct EdgeIdCase {
+  const char* name;
+  std::string line;
+  std::string id;
+};
+
+class JsonRpcIdAtEdges : public testing::TestWithParam<EdgeIdCase> {};
+
+// A line over the limit is dropped, and its id is recovered from the edges the framer kept.
+TEST_P(JsonRpcIdAtEdges, FindsTheIdOfADroppedLine) {
+  LineFramer framer(64);
+  std::string found = "(not dropped)";
+  const std::string input = GetParam().line + "\n";
+  // Fed in small pieces, so head and tail are assembled across chunks.
+  for (std::size_t pos = 0; pos < input.size(); pos += 7) {
+    framer.feed(
+        std::string_view(input).substr(pos, 7), [](std::string_view) {},
+        [&](std::size_t) {
+          found = jsonrpc_id_at_edges(framer.dropped_head(), framer.dropped_tail());
+        });
+  }
+  EXPECT_EQ(found, GetParam().id);
+}
+
+const std::string pad(1000, 'x');
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, JsonRpcIdAtEdges,
+    testing::Values(
+        EdgeIdCase{"IdFirst", R"({"jsonrpc":"2.0","id":42,"result":{"t":")" + pad + R"("}})", "42"},
+        EdgeIdCase{"StringIdFirst", R"({ "jsonrpc" : "2.0" , "id" : "a-1", "result":")" + pad + "\"}",
+                   "\"a-1\""},
+        EdgeIdCase{"IdLast", R"({"result":{"t":")" + pad + R"("},"jsonrpc":"2.0","id":7})", "7"},
+        EdgeIdCase{"NestedIdOnlyIsNotTaken", R"({"result":{"t":")" + pad + R"(","id":9}})", ""},
+        EdgeIdCase{"NotJson", pad, ""},
+        EdgeIdCase{"EscapedStringIdRefused", R"({"jsonrpc":"2.0","id":"a\"b","x":")" + pad + "\"}",
+                   ""}),
+    [](const auto& row) { return std::string(row.param.name); });
+
+}  // namespace
+}  // namespace mcp

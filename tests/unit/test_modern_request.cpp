@@ -155,3 +155,65 @@ TEST(RequestStateSeal, AnotherKeyCannotOpenIt) {
 
 }  // namespace
 }  // namespace mcp
+
+namespace mcp {
+namespace {
+
+constexpr const char* schema_with_headers = R"({"type":"object","properties":{
+  "region":{"type":"string","x-mcp-header":"Region"},
+  "count":{"type":"integer","x-mcp-header":"Count"},
+  "opts":{"type":"object","properties":{"dry":{"type":"boolean","x-mcp-header":"Dry"}}},
+  "list":{"type":"array","items":{"type":"object","properties":{"x":{"x-mcp-header":"X"}}}},
+  "query":{"type":"string"}}})";
+
+struct ParamCase {
+  const char* name;
+  const char* arguments;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool accepted;
+};
+
+class ParamHeaderCheck : public testing::TestWithParam<ParamCase> {};
+
+TEST_P(ParamHeaderCheck, MatchArgumentsAfterDecoding) {
+  json::Document schema, args;
+  ASSERT_FALSE(json::parse(schema_with_headers, schema));
+  ASSERT_FALSE(json::parse(GetParam().arguments, args));
+  const auto params = modern::param_headers_of(schema);
+  // Only chains of "properties" count: the annotation under "items" is not a header.
+  ASSERT_EQ(params.size(), 3u);
+  const auto rejected = modern::check_param_headers(params, &args, GetParam().headers);
+  EXPECT_EQ(!rejected.has_value(), GetParam().accepted)
+      << (rejected ? rejected->message : "accepted");
+  if (rejected) {
+    EXPECT_EQ(rejected->code, modern::code::header_mismatch);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ParamHeaderCheck,
+    testing::Values(
+        ParamCase{"AllMatch",
+                  R"({"region":"us-west1","count":42,"opts":{"dry":true}})",
+                  {{"region", "us-west1"}, {"count", "42"}, {"dry", "true"}},
+                  true},
+        ParamCase{"NumberComparedAsNumber", R"({"count":42})", {{"count", "42.0"}}, true},
+        ParamCase{"AbsentArgumentNeedsNoHeader", R"({"query":"q"})", {}, true},
+        ParamCase{"NullArgumentNeedsNoHeader", R"({"region":null})", {}, true},
+        ParamCase{"Base64Value",
+                  R"({"region":"Hello, 世界"})",
+                  {{"region", "=?base64?SGVsbG8sIOS4lueVjA==?="}},
+                  true},
+        ParamCase{"MissingHeader", R"({"region":"us-west1"})", {}, false},
+        ParamCase{"DifferentValue", R"({"region":"us-west1"})", {{"region", "eu-north1"}}, false},
+        ParamCase{"BadPadding", R"({"region":"Hello"})", {{"region", "=?base64?SGVsbG8?="}}, false},
+        ParamCase{"BadBase64Characters",
+                  R"({"region":"Hello"})",
+                  {{"region", "=?base64?SGVs!!!bG8=?="}},
+                  false},
+        ParamCase{"NonAsciiHeaderValue", R"({"region":"é"})", {{"region", "\xc3\xa9"}}, false},
+        ParamCase{"NestedBoolean", R"({"opts":{"dry":false}})", {{"dry", "true"}}, false}),
+    [](const auto& row) { return std::string(row.param.name); });
+
+}  // namespace
+}  // namespace mcp
