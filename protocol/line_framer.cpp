@@ -4,6 +4,8 @@ namespace mcp {
 
 namespace {
 
+constexpr std::size_t retained_capacity_bytes = 64u << 10;
+
 void emit(std::string_view line, const LineFramer::LineHandler& on_line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (!line.empty()) on_line(line);
@@ -55,6 +57,9 @@ void LineFramer::feed(std::string_view data, const LineHandler& on_line,
       partial_.append(piece);
       emit(partial_, on_line);
       partial_.clear();
+      // clear() keeps the capacity: one 12 MB message would pin 16 MB in this stream for
+      // good (every worker channel and backend pipe has a framer). Keep only a small buffer.
+      if (partial_.capacity() > retained_capacity_bytes) partial_.shrink_to_fit();
     }
   }
 }
