@@ -217,6 +217,16 @@ std::optional<FieldError> read_server(const Value& v, const std::string& config_
       e = read_u32(val, "pingIntervalMs", 0, s.ping_interval_ms);
     } else if (key == "pingTimeoutMs") {
       e = read_u32(val, "pingTimeoutMs", 1, s.ping_timeout_ms);
+    } else if (key == "era") {
+      if (!val.IsString() || (std::string_view(val.GetString()) != "auto" &&
+                              std::string_view(val.GetString()) != "modern" &&
+                              std::string_view(val.GetString()) != "legacy")) {
+        e = FieldError{"era", "must be \"auto\", \"modern\" or \"legacy\""};
+      } else {
+        s.era = val.GetString();
+      }
+    } else if (key == "eraProbeTimeoutMs") {
+      e = read_u32(val, "eraProbeTimeoutMs", 1, s.era_probe_timeout_ms);
     } else {
       unknown.emplace_back(key);
     }

@@ -43,6 +43,10 @@ struct ServerConfig {
   std::uint32_t memory_limit_mb = 0;       // 0: none
   std::uint32_t ping_interval_ms = 30000;  // liveness pings to the backend; 0: none
   std::uint32_t ping_timeout_ms = 10000;
+  // Which MCP era the backend speaks: "auto" probes (server/discover, else initialize);
+  // "modern" or "legacy" skip the probe, for a server that mishandles it.
+  std::string era = "auto";
+  std::uint32_t era_probe_timeout_ms = 3000;
 
   std::string effective_prefix() const { return prefix ? *prefix : name; }
   bool operator==(const ServerConfig&) const = default;

@@ -7,7 +7,8 @@ bool needs_restart(const ServerConfig& a, const ServerConfig& b) {
          a.env != b.env || a.cwd != b.cwd || a.url != b.url || a.headers != b.headers ||
          a.disabled != b.disabled || a.init_timeout_ms != b.init_timeout_ms ||
          a.memory_limit_mb != b.memory_limit_mb || a.ping_interval_ms != b.ping_interval_ms ||
-         a.ping_timeout_ms != b.ping_timeout_ms;
+         a.ping_timeout_ms != b.ping_timeout_ms || a.era != b.era ||
+         a.era_probe_timeout_ms != b.era_probe_timeout_ms;
 }
 
 ConfigDiff diff_configs(const Config& before, const Config& after) {

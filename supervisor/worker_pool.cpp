@@ -100,6 +100,8 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
   d.AddMember("memoryLimitMB", c.memory_limit_mb, a);
   d.AddMember("pingIntervalMs", c.ping_interval_ms, a);
   d.AddMember("pingTimeoutMs", c.ping_timeout_ms, a);
+  d.AddMember("era", json::string_value(c.era, a), a);
+  d.AddMember("eraProbeTimeoutMs", c.era_probe_timeout_ms, a);
   if (board != nullptr) {
     d.AddMember("statusBoard", json::string_value(board->name(), a), a);
     d.AddMember("statusSlot", slot, a);
