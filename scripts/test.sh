@@ -7,6 +7,8 @@
 #   SANITIZERS=0 scripts/test.sh   skip the sanitizer pass
 #   SYSTEMD_TESTS=0 scripts/test.sh   skip the tests under a real systemd (nspawn + VM, root)
 #   CONFORMANCE_TESTS=0 scripts/test.sh   skip the official MCP conformance suite
+#   FUZZ_TESTS=0 scripts/test.sh   skip the libFuzzer targets (FUZZ_SECONDS each, default 15)
+#   TSAN_TESTS=0 scripts/test.sh   skip the ThreadSanitizer pass
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,6 +25,9 @@ count_gtest() {  # log file
   local p f
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$1" | tail -1)
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\?, listed below.*/\1/p' "$1" | tail -1)
+  # --gtest_brief=1 prints no "listed below" summary, only a line per failed test.
+  [ -n "$f" ] || f=$(grep -cE '^\[  FAILED  \] .*\([0-9]+ ms\)$' "$1")
+  [ "$f" != 0 ] || f=""
   [ -n "$p" ] || [ -n "$f" ] || f=1
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
@@ -74,6 +79,46 @@ run_systemd() {  # the plain build's binaries under a real systemd (nspawn and a
   count_node "$logs/systemd-run.log"
 }
 
+run_fuzz() {  # the libFuzzer targets (tests/fuzz) in their own clang build, a short budget each
+  local start=$SECONDS
+  echo "=== fuzz: build-fuzz, ${FUZZ_SECONDS:-15} s per target"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-15}" timeout 600 "$root/tests/fuzz/run.sh" >"$logs/fuzz.log" 2>&1
+  grep -E '^(not )?ok|^#   |^# (pass|fail)' "$logs/fuzz.log"
+  count_node "$logs/fuzz.log"
+  echo "fuzz: $((SECONDS - start)) s"
+}
+
+run_tsan() {  # ThreadSanitizer (gcc): the units and the concurrency-heavy end-to-end files
+  local dir="$root/build-tsan" start=$SECONDS reports
+  echo "=== tsan: build ($dir)"
+  # -Wno-tsan: GCC 12 warns that TSan does not model std::atomic_thread_fence, which Asio's
+  # std_fenced_block puts around handler calls; Asio hands handlers between threads under its
+  # scheduler's mutex, which TSan does see. -g1: line tables are all a report needs, and the
+  # build takes a third less time than with -g.
+  if ! "$root/scripts/build.sh" "$dir" -Db_sanitize=thread -Dbuildtype=debugoptimized \
+      "-Dcpp_args=-g1 -Wno-tsan" >"$logs/tsan-build.log" 2>&1; then
+    tail -50 "$logs/tsan-build.log"
+    echo "tsan: build failed"
+    failed=$((failed + 1))
+    return
+  fi
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1}"
+  echo "=== tsan: unit tests"
+  "$dir/tests/unit/unit-tests" --gtest_brief=1 >"$logs/tsan-unit.log" 2>&1
+  grep -E '^\[  (PASSED|FAILED) |FAILED|ThreadSanitizer' "$logs/tsan-unit.log" | head -40
+  count_gtest "$logs/tsan-unit.log"
+  # A report does not fail a GoogleTest test; each one counts as a failure here.
+  reports=$(grep -c 'WARNING: ThreadSanitizer' "$logs/tsan-unit.log")
+  failed=$((failed + reports))
+  echo "=== tsan: end-to-end tests (concurrency, transports, crash)"
+  # The gateway's stderr, which its workers share, is checked for reports by every e2e test.
+  MCPROXY_BUILD_DIR="$dir" timeout 600 "$root/tests/e2e/run.sh" concurrency transports crash \
+    >"$logs/tsan-e2e.log" 2>&1
+  grep -E '^not ok|^ +not ok|^# (pass|fail)|ThreadSanitizer' "$logs/tsan-e2e.log" | head -40
+  count_node "$logs/tsan-e2e.log"
+  echo "tsan: $((SECONDS - start)) s"
+}
+
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 run_suite plain "$root/build"
@@ -83,6 +128,8 @@ if [ "${SANITIZERS:-1}" != 0 ]; then
   run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \
     -Db_lundef=false
 fi
+if [ "${FUZZ_TESTS:-1}" != 0 ]; then run_fuzz; fi
+if [ "${TSAN_TESTS:-1}" != 0 ]; then run_tsan; fi
 echo "logs: $logs"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,11 +23,12 @@ if ! command -v clang++ >/dev/null; then
   exit 1
 fi
 
+# -g1: line tables are all a report needs, and the build takes a third less time than with -g.
 # The project's code gets coverage instrumentation (fuzzer-no-link) and the sanitizers; only
 # the targets link libFuzzer's main (tests/fuzz/meson.build). UBSan findings abort, so that
 # libFuzzer reports them as crashes; the one check left out in a third-party header is explained
 # in tests/fuzz/ubsan-ignorelist.txt.
-cpp_args="-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
+cpp_args="-g1 -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
 cpp_args+=" -fsanitize-ignorelist=$root/tests/fuzz/ubsan-ignorelist.txt"
 if [ ! -f "$build/build.ninja" ]; then
   setup_log=$(mktemp)

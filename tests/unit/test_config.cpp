@@ -72,6 +72,16 @@ INSTANTIATE_TEST_SUITE_P(
                   kPath + ":3:26: invalid JSON"},
         ErrorCase{"SyntaxTrailingGarbage", "{\"mcpServers\": {}}\nx", kPath + ":2:1: invalid JSON"},
         ErrorCase{"SyntaxComment", "{\n// no comments in JSON\n}", kPath + ":2:1: invalid JSON"},
+        // RapidJSON accepted these; far deeper nesting overflowed the stack (tests/fuzz/README.md).
+        ErrorCase{"SyntaxNestedTooDeep",
+                  one_server(R"({"command": "x", "args": )" + std::string(1000, '[') +
+                             std::string(1000, ']') + "}"),
+                  "invalid JSON: Nesting too deep"},
+        ErrorCase{"SyntaxNumberOverflowsDouble",
+                  one_server(R"({"command": "x", "timeoutMs": 9e308})"),
+                  kPath + ":1:52: invalid JSON: Number too big"},
+        ErrorCase{"SyntaxNulAfterObject", std::string("{\"mcpServers\": {}}\0x", 20),
+                  kPath + ":1:19: invalid JSON: NUL byte"},
         // Shape
         ErrorCase{"TopLevelArray", "[]", kPath + ":1:1: the top level must be a JSON object"},
         ErrorCase{"TopLevelString", "\"x\"", "the top level must be a JSON object"},
