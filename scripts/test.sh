@@ -7,6 +7,7 @@
 #   SANITIZERS=0 scripts/test.sh   skip the sanitizer pass
 #   SYSTEMD_TESTS=0 scripts/test.sh   skip the tests under a real systemd (nspawn + VM, root)
 #   CONFORMANCE_TESTS=0 scripts/test.sh   skip the official MCP conformance suite
+#   CHAOS_TESTS=0 scripts/test.sh   skip the chaos test (load + random faults, CHAOS_SECONDS=60)
 #   FUZZ_TESTS=0 scripts/test.sh   skip the libFuzzer targets (FUZZ_SECONDS each, default 15)
 #   TSAN_TESTS=0 scripts/test.sh   skip the ThreadSanitizer pass
 set -uo pipefail
@@ -119,11 +120,23 @@ run_tsan() {  # ThreadSanitizer (gcc): the units and the concurrency-heavy end-t
   echo "tsan: $((SECONDS - start)) s"
 }
 
+run_chaos() {  # tests/chaos: load from 16 sessions on 10 backends with random faults (plain build)
+  local start=$SECONDS
+  echo "=== chaos: ${CHAOS_SECONDS:-60} s of load and faults (plain build)"
+  MCPROXY_BUILD_DIR="$root/build" CHAOS_REPORT="$logs/chaos.json" \
+    timeout $((${CHAOS_SECONDS:-60} + 600)) "$root/tests/chaos/run.sh" >"$logs/chaos.log" 2>&1
+  grep -E '^not ok|^ +not ok|^# (pass|fail)|^# (chaos seed|calls|faults|violations|supervisor|baseline)' \
+    "$logs/chaos.log" | head -40
+  count_node "$logs/chaos.log"
+  echo "chaos: $((SECONDS - start)) s (figures: $logs/chaos.json, gateway log: $logs/chaos.gateway.log)"
+}
+
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 run_suite plain "$root/build"
 if [ "${CONFORMANCE_TESTS:-1}" != 0 ]; then run_conformance; fi
 if [ "${SYSTEMD_TESTS:-1}" != 0 ]; then run_systemd; fi
+if [ "${CHAOS_TESTS:-1}" != 0 ]; then run_chaos; fi
 if [ "${SANITIZERS:-1}" != 0 ]; then
   run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \
     -Db_lundef=false
