@@ -60,12 +60,17 @@ run_suite() {  # label build_dir [meson options...]
   count_node "$logs/$label-e2e.log"
 }
 
-run_conformance() {  # the official MCP conformance suite through the plain build's gateway
+run_conformance() {  # the official MCP conformance suites through the plain build's gateway
   echo "=== conformance suite through the gateway"
   MCPROXY_BUILD_DIR="$root/build" timeout 300 "$root/tests/conformance/run.sh" \
     >"$logs/conformance.log" 2>&1
   grep -E '^not ok|^# (pass|fail)' "$logs/conformance.log"
   count_node "$logs/conformance.log"
+  echo "=== conformance 0.2.0-alpha.12: requirement sets 2026-07-28 and 2025-11-25"
+  MCPROXY_BUILD_DIR="$root/build" timeout 400 "$root/tests/conformance/run-2026.sh" \
+    >"$logs/conformance-2026.log" 2>&1
+  grep -E '^not ok|^# (pass|fail)' "$logs/conformance-2026.log"
+  count_node "$logs/conformance-2026.log"
 }
 
 run_systemd() {  # the plain build's binaries under a real systemd (nspawn and a QEMU VM)
