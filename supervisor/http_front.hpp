@@ -13,8 +13,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "supervisor/outbox.hpp"
@@ -92,6 +94,9 @@ class HttpFront {
   httplib::Server server_;
   std::thread thread_;
   std::atomic<std::size_t> open_streams_{0};
+  // Ids of the legacy SSE sessions whose stream is open: POST /messages checks here.
+  std::mutex sse_sessions_mutex_;
+  std::unordered_set<std::string> sse_sessions_;
   // Set by begin_stop(). Requests that still arrive on kept-alive connections are refused, and
   // every stream ends: otherwise one could wait for an event loop that has already stopped.
   std::atomic<bool> stopping_{false};
