@@ -108,7 +108,8 @@ run_tsan() {  # ThreadSanitizer (gcc): the units and the concurrency-heavy end-t
     failed=$((failed + 1))
     return
   fi
-  export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1}"
+  # The suppressions file says why each of its entries is not a race of ours.
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-second_deadlock_stack=1 suppressions=$root/tests/tsan-suppressions.txt}"
   echo "=== tsan: unit tests"
   "$dir/tests/unit/unit-tests" --gtest_brief=1 >"$logs/tsan-unit.log" 2>&1
   grep -E '^\[  (PASSED|FAILED) |FAILED|ThreadSanitizer' "$logs/tsan-unit.log" | head -40
