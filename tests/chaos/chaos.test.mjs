@@ -146,6 +146,15 @@ async function waitStatus(gw, pred, timeoutMs, what) {
 /** Samples health, RSS, fds and threads every 200 ms while the run lasts. */
 function startMonitor(gw) {
   const m = { healthChecks: 0, healthFailures: 0, healthExamples: [], maxHealthMs: 0, peak: { rssKB: 0, fds: 0, threads: 0 }, stop: false };
+  // How late this process's own timers fire: a lag of seconds would make the clients, not the
+  // gateway, slow (and reuse keep-alive connections the server has already closed).
+  m.maxLoopLagMs = 0;
+  let tick = Date.now();
+  const lagTimer = setInterval(() => {
+    const now = Date.now();
+    m.maxLoopLagMs = Math.max(m.maxLoopLagMs, now - tick - 50);
+    tick = now;
+  }, 50);
   m.done = (async () => {
     while (!m.stop && !gw.exitInfo()) {
       const t0 = Date.now();
@@ -165,6 +174,7 @@ function startMonitor(gw) {
       } catch {}
       await new Promise((r) => setTimeout(r, 200)); // sampling period, not a synchronisation
     }
+    clearInterval(lagTimer);
   })();
   return m;
 }
@@ -302,7 +312,14 @@ async function chaosRun(run) {
 
   // 7. Close every session on purpose; the gateway must end up with none.
   for (const s of run.sessions) await s.close().catch((e) => ledger.violation('close-failed', `${s.label}: ${e.message}`));
-  const last = await waitStatus(gw, (st) => st.sessions.total === 0 && st.inFlight === 0, 20000, 'no session, nothing in flight');
+  let last;
+  run.leftover = [];
+  try {
+    last = await waitStatus(gw, (st) => st.sessions.total === 0 && st.inFlight === 0, 20000, 'no session, nothing in flight');
+  } catch (e) {
+    last = await getStatus(gw.url);
+    run.leftover.push(`session: ${JSON.stringify(last.sessions)} sessions and ${last.inFlight} call(s) in flight left after every session was closed`);
+  }
   const expectedPids = new Set(last.servers.flatMap((s) => [s.workerPid, s.backendPid]));
 
   // 8. Quiet settle: no more HTTP from us (an idle HTTP thread leaves 30 s after its last
@@ -319,7 +336,7 @@ async function chaosRun(run) {
   }
   run.settleMs = Date.now() - t1;
   run.end = now;
-  run.leaks = leakProblems(run.cold, now, expectedPids);
+  run.leaks = [...run.leftover, ...leakProblems(run.cold, now, expectedPids)];
   line(`settled after ${run.settleMs} ms: ${JSON.stringify(summarizeCensus(now))}`);
 }
 
@@ -346,6 +363,7 @@ function report(run) {
       checks: run.monitor.healthChecks,
       failures: run.monitor.healthFailures,
       maxMs: run.monitor.maxHealthMs,
+      testProcessMaxLoopLagMs: run.monitor.maxLoopLagMs,
       examples: run.monitor.healthExamples,
     },
     baseline: run.cold && summarizeCensus(run.cold),
@@ -445,7 +463,7 @@ describe(`chaos: ${settings.sessions} sessions, ${settings.backends} backends, $
       assert.deepEqual(run.lostSessions, []);
     });
 
-    for (const what of ['fd', 'thread', 'process', 'shm']) {
+    for (const what of ['session', 'fd', 'thread', 'process', 'shm']) {
       it(`no ${what} leak: back to the baseline after the quiet settle`, () => {
         need();
         const mine = run.leaks.filter((p) => p.startsWith(`${what}:`));

@@ -32,7 +32,8 @@ export function judge(ctx, source, what, r, check = () => null) {
   if (!r.answered) {
     const kind = r.why === 'deadline' ? 'unanswered' : 'transport-error';
     ledger.record(source, kind, r.ms);
-    ledger.violation(kind, `${source} ${what}: ${r.why} after ${r.ms} ms: ${r.error?.message || r.error}`);
+    const cause = r.error?.cause ? ` (cause: ${r.error.cause.code || ''} ${r.error.cause.message || r.error.cause})` : '';
+    ledger.violation(kind, `${new Date().toISOString()} ${source} ${what}: ${r.why} after ${r.ms} ms: ${r.error?.message || r.error}${cause}`);
     return kind;
   }
   if (r.error) {

@@ -49,7 +49,10 @@ function exchange(url, { method = 'POST', headers = {}, body, timeoutMs = 10000 
       clearTimeout(timer);
       fn(v);
     };
-    req.on('error', done(reject));
+    // A socket we cut on purpose (after the response started) reports an error too.
+    req.on('error', (e) => {
+      if (!req.chaosCut) done(reject)(e);
+    });
     req.on('response', (res) => {
       res.on('error', () => {}); // a socket we destroy on purpose
       Promise.resolve(onResponse(res, req)).then(done(resolve), done(reject));
@@ -102,6 +105,16 @@ export async function vanishStreamable(baseUrl, tool, { ms, progressEvents = 1 }
     throw new Error(`initialize: HTTP ${init.status}, session ${init.sid}, ${JSON.stringify(init.msgs).slice(0, 200)}`);
   }
   const headers = { ...MCP_HEADERS, 'mcp-session-id': init.sid, 'mcp-protocol-version': PROTOCOL_VERSION };
+  try {
+    return await useStreamableSession(url, headers, init.sid, tool, ms, progressEvents);
+  } catch (e) {
+    // Whatever went wrong, the session is ended on purpose so that the settle can count on it.
+    await exchange(url, { method: 'DELETE', headers }, (res) => readBody(res)).catch(() => {});
+    throw e;
+  }
+}
+
+async function useStreamableSession(url, headers, sid, tool, ms, progressEvents) {
   const inited = await exchange(url, { headers, body: rpc(undefined, 'notifications/initialized') }, (res) =>
     readBody(res).then(() => res.statusCode));
   if (inited !== 202) throw new Error(`notifications/initialized: HTTP ${inited}`);
@@ -124,6 +137,7 @@ export async function vanishStreamable(baseUrl, tool, { ms, progressEvents = 1 }
       for (const e of events) {
         const m = JSON.parse(e.data);
         if (m.method === 'notifications/progress' && ++seen >= progressEvents) {
+          req.chaosCut = true;
           req.destroy();
           resolve('vanished');
           return;
@@ -144,11 +158,11 @@ export async function vanishStreamable(baseUrl, tool, { ms, progressEvents = 1 }
     msgs: await messagesOf(res),
   }));
   if (ping.status !== 200 || !ping.msgs.some((m) => m.id === 3 && m.result)) {
-    throw new Error(`session ${init.sid} lost after its stream was cut: ping got HTTP ${ping.status} ${JSON.stringify(ping.msgs).slice(0, 200)}`);
+    throw new Error(`session ${sid} lost after its stream was cut: ping got HTTP ${ping.status} ${JSON.stringify(ping.msgs).slice(0, 200)}`);
   }
   const del = await exchange(url, { method: 'DELETE', headers }, (res) => readBody(res).then(() => res.statusCode));
-  if (del !== 200) throw new Error(`DELETE of session ${init.sid}: HTTP ${del}`);
-  return { outcome, session: init.sid };
+  if (del !== 200) throw new Error(`DELETE of session ${sid}: HTTP ${del}`);
+  return { outcome, session: sid };
 }
 
 /**
