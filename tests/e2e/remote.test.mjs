@@ -226,7 +226,12 @@ describe('remote backends: Streamable HTTP and HTTP+SSE servers behind the gatew
         `POST Accept: ${r.headers.accept}`,
       );
     }
-    const [first, ...rest] = posts;
+    // The worker first probes the server's era with a 2026-07-28 server/discover (the
+    // versioning page's HTTP rule); this legacy server refuses it, and the handshake follows.
+    const [probe, ...legacy] = posts;
+    assert.equal(probe.headers['mcp-method'], 'server/discover', 'the first POST is the era probe');
+    assert.equal(probe.headers['mcp-protocol-version'], '2026-07-28');
+    const [first, ...rest] = legacy;
     assert.equal(first.headers['mcp-session-id'], undefined, 'initialize carries no session id');
     assert.equal(first.headers['mcp-protocol-version'], undefined, 'nor a protocol version');
     for (const r of rest) {
