@@ -10,6 +10,8 @@
 #   CHAOS_TESTS=0 scripts/test.sh   skip the chaos test (load + random faults, CHAOS_SECONDS=60)
 #   FUZZ_TESTS=0 scripts/test.sh   skip the libFuzzer targets (FUZZ_SECONDS each, default 15)
 #   TSAN_TESTS=0 scripts/test.sh   skip the ThreadSanitizer pass
+#   BACKGROUND_BUILDS=0 scripts/test.sh   build the sanitizer and fuzz builds only when needed,
+#                                         not in the background while the plain tests run
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -40,11 +42,36 @@ count_node() {  # log file
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 }
 
+# The sanitizer and fuzz builds are made in the background, niced, while the plain build's tests
+# run (those mostly wait on processes and sockets): on a 2-core machine this saves the better
+# part of their build time. Each build leaves its exit status in $logs/<label>-build.rc.
+background_build() {  # label build_dir [meson options...]
+  local label="$1" dir="$2"
+  shift 2
+  nice -n 15 "$root/scripts/build.sh" "$dir" "$@" >"$logs/$label-build.log" 2>&1
+  echo $? >"$logs/$label-build.rc"
+}
+
+build_done() {  # label build_dir [meson options...]: waits for the background build, or builds
+  local label="$1" dir="$2"
+  shift 2
+  if [ -n "${background_pid:-}" ]; then
+    while [ ! -f "$logs/$label-build.rc" ] && kill -0 "$background_pid" 2>/dev/null; do
+      sleep 1  # polling a file another process writes; not a synchronization between tests
+    done
+  fi
+  if [ -f "$logs/$label-build.rc" ]; then
+    [ "$(cat "$logs/$label-build.rc")" = 0 ]
+    return
+  fi
+  "$root/scripts/build.sh" "$dir" "$@" >"$logs/$label-build.log" 2>&1
+}
+
 run_suite() {  # label build_dir [meson options...]
   local label="$1" dir="$2"
   shift 2
   echo "=== $label: build ($dir)"
-  if ! "$root/scripts/build.sh" "$dir" "$@" >"$logs/$label-build.log" 2>&1; then
+  if ! build_done "$label" "$dir" "$@"; then
     tail -50 "$logs/$label-build.log"
     echo "$label: build failed"
     failed=$((failed + 1))
@@ -97,12 +124,7 @@ run_fuzz() {  # the libFuzzer targets (tests/fuzz) in their own clang build, a s
 run_tsan() {  # ThreadSanitizer (gcc): the units and the concurrency-heavy end-to-end files
   local dir="$root/build-tsan" start=$SECONDS reports
   echo "=== tsan: build ($dir)"
-  # -Wno-tsan: GCC 12 warns that TSan does not model std::atomic_thread_fence, which Asio's
-  # std_fenced_block puts around handler calls; Asio hands handlers between threads under its
-  # scheduler's mutex, which TSan does see. -g1: line tables are all a report needs, and the
-  # build takes a third less time than with -g.
-  if ! "$root/scripts/build.sh" "$dir" -Db_sanitize=thread -Dbuildtype=debugoptimized \
-      "-Dcpp_args=-g1 -Wno-tsan" >"$logs/tsan-build.log" 2>&1; then
+  if ! build_done tsan "$dir" "${tsan_options[@]}"; then
     tail -50 "$logs/tsan-build.log"
     echo "tsan: build failed"
     failed=$((failed + 1))
@@ -139,16 +161,32 @@ run_chaos() {  # tests/chaos: load from 16 sessions on 10 backends with random f
 
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+# -g1: line tables are all a sanitizer report needs; full debug info doubles the build time.
+asan_options=(-Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false
+              "-Dcpp_args=-g1 -fno-omit-frame-pointer")
+# -Wno-tsan: GCC 12 warns that TSan does not model std::atomic_thread_fence, which Asio's
+# std_fenced_block puts around handler calls; Asio hands handlers between threads under its
+# scheduler's mutex, which TSan does see.
+tsan_options=(-Db_sanitize=thread -Dbuildtype=debugoptimized "-Dcpp_args=-g1 -Wno-tsan")
 run_suite plain "$root/build"
+if [ "${BACKGROUND_BUILDS:-1}" != 0 ]; then
+  (
+    if [ "${SANITIZERS:-1}" != 0 ]; then background_build sanitizers "$root/build-asan" "${asan_options[@]}"; fi
+    if [ "${TSAN_TESTS:-1}" != 0 ]; then background_build tsan "$root/build-tsan" "${tsan_options[@]}"; fi
+    if [ "${FUZZ_TESTS:-1}" != 0 ]; then
+      FUZZ_BUILD_ONLY=1 nice -n 15 "$root/tests/fuzz/run.sh" >"$logs/fuzz-build.log" 2>&1
+    fi
+  ) &
+  background_pid=$!
+fi
 if [ "${CONFORMANCE_TESTS:-1}" != 0 ]; then run_conformance; fi
 if [ "${SYSTEMD_TESTS:-1}" != 0 ]; then run_systemd; fi
 if [ "${CHAOS_TESTS:-1}" != 0 ]; then run_chaos; fi
-if [ "${SANITIZERS:-1}" != 0 ]; then
-  run_suite sanitizers "$root/build-asan" -Db_sanitize=address,undefined -Dbuildtype=debug \
-    -Db_lundef=false
-fi
-if [ "${FUZZ_TESTS:-1}" != 0 ]; then run_fuzz; fi
+if [ "${SANITIZERS:-1}" != 0 ]; then run_suite sanitizers "$root/build-asan" "${asan_options[@]}"; fi
 if [ "${TSAN_TESTS:-1}" != 0 ]; then run_tsan; fi
+# The fuzz build is the last of the background chain; run.sh must not build alongside it.
+[ -z "${background_pid:-}" ] || wait "$background_pid"
+if [ "${FUZZ_TESTS:-1}" != 0 ]; then run_fuzz; fi
 echo "logs: $logs"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,7 @@
 #   tests/fuzz/run.sh sse config        only these targets
 #   FUZZ_SECONDS=300 tests/fuzz/run.sh  a longer run (tests/fuzz/README.md has figures)
 #   FUZZ_BUILD_DIR=...                  build directory (default build-fuzz)
+#   FUZZ_BUILD_ONLY=1                   build the targets, run nothing
 # New inputs a run finds go to $FUZZ_BUILD_DIR/corpus/<target>/, never into the repository; a
 # crashing input is saved as $FUZZ_BUILD_DIR/artifacts/<target>-crash-* and its log is printed.
 set -uo pipefail
@@ -50,6 +51,9 @@ if ! ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz-}" >"$build/fuzz-build.lo
   echo "# fail 1"
   exit 1
 fi
+
+# scripts/test.sh builds ahead in the background and runs the targets later.
+if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then exit 0; fi
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
