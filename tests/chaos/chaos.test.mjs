@@ -149,10 +149,12 @@ function startMonitor(gw) {
   // How late this process's own timers fire: a lag of seconds would make the clients, not the
   // gateway, slow (and reuse keep-alive connections the server has already closed).
   m.maxLoopLagMs = 0;
+  m.maxTestRssMB = 0;
   let tick = Date.now();
   const lagTimer = setInterval(() => {
     const now = Date.now();
     m.maxLoopLagMs = Math.max(m.maxLoopLagMs, now - tick - 50);
+    m.maxTestRssMB = Math.max(m.maxTestRssMB, Math.round(process.memoryUsage.rss() / 1048576));
     tick = now;
   }, 50);
   m.done = (async () => {
@@ -364,6 +366,7 @@ function report(run) {
       failures: run.monitor.healthFailures,
       maxMs: run.monitor.maxHealthMs,
       testProcessMaxLoopLagMs: run.monitor.maxLoopLagMs,
+      testProcessMaxRssMB: run.monitor.maxTestRssMB,
       examples: run.monitor.healthExamples,
     },
     baseline: run.cold && summarizeCensus(run.cold),

@@ -9,6 +9,8 @@
 // came back over the wire.
 
 import { connectSse, connectStreamable } from '../../e2e/lib/gateway.mjs';
+// The SDK's own module, the same instance the client uses (resolved to the same file).
+import { ListToolsResultSchema } from '../../e2e/node_modules/@modelcontextprotocol/sdk/dist/esm/types.js';
 
 /** Counts outcomes and keeps the first few examples of each violation. */
 export class Ledger {
@@ -135,7 +137,11 @@ export async function openSession(kind, url, label) {
     try {
       let result;
       if (method === 'tools/call') result = await client.callTool(full, undefined, options);
-      else if (method === 'tools/list') result = await client.listTools(full, options);
+      // Not client.listTools(): it compiles every output schema with a fresh Ajv validator that
+      // Ajv caches for good (keyed by the new schema object), so a client that lists tools
+      // thousands of times grows by hundreds of MB and stalls in GC. The load lists through
+      // request(); openSession() lists once so that results are still checked against schemas.
+      else if (method === 'tools/list') result = await client.request({ method, params: full }, ListToolsResultSchema, options);
       else if (method === 'prompts/get') result = await client.getPrompt(full, options);
       else throw new Error(`chaos session: unsupported method ${method}`);
       return { answered: true, result, ms: Date.now() - t0 };
@@ -153,6 +159,9 @@ export async function openSession(kind, url, label) {
       idOfTag.delete(tag);
     }
   };
+
+  // Once, so that the SDK knows the tools' output schemas and checks structuredContent.
+  await client.listTools();
 
   session.close = async () => {
     session.closing = true;
