@@ -201,12 +201,13 @@ export class FaultInjector {
   async vanish(kind, server, rng, client) {
     if (!(await this.readyServer(server))) return this.missed(kind, 'target not ready');
     const ms = rng.int(1000, 3000);
+    const t0 = Date.now();
     try {
       const r = await client(this.world.gw.url, `${server}__sleep`, { ms, progressEvents: rng.int(1, 4) });
       if (r.outcome === 'vanished') this.injected(kind);
       else this.missed(kind, r.outcome);
     } catch (e) {
-      this.world.ledger.violation('vanish-session', `${kind} via ${server}: ${e.message}`);
+      this.world.ledger.violation('vanish-session', `${kind} via ${server}: ${e.message}`, [t0, Date.now()]);
       this.missed(kind, 'client failed');
     }
   }
@@ -272,7 +273,8 @@ export class FaultInjector {
       const outcome = judge(this.world, 'fault', `${name}__sleep during ${action}`, r, expect.text(`slept ${c.ms} ms`));
       if (c.confirmed && outcome !== 'ok') {
         this.world.ledger.violation('drain-broken',
-          `${name}__sleep(${c.ms}) was running at the backend when the reload (${action}) applied; it got ${outcome}: ${JSON.stringify(r.error || r.result || r.why).slice(0, 200)}`);
+          `${name}__sleep(${c.ms}) was running at the backend when the reload (${action}) applied; it got ${outcome}: ${JSON.stringify(r.error || r.result || r.why).slice(0, 200)}`,
+          [r.started, r.started + r.ms]);
       }
     }
     if (calls.some((c) => c.confirmed)) this.reloads.midCall++;

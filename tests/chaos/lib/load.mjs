@@ -33,7 +33,8 @@ export function judge(ctx, source, what, r, check = () => null) {
     const kind = r.why === 'deadline' ? 'unanswered' : 'transport-error';
     ledger.record(source, kind, r.ms);
     const cause = r.error?.cause ? ` (cause: ${r.error.cause.code || ''} ${r.error.cause.message || r.error.cause})` : '';
-    ledger.violation(kind, `${new Date().toISOString()} ${source} ${what}: ${r.why} after ${r.ms} ms: ${r.error?.message || r.error}${cause}`);
+    ledger.violation(kind, `${new Date().toISOString()} ${source} ${what}: ${r.why} after ${r.ms} ms: ${r.error?.message || r.error}${cause}`,
+      [r.started, r.started + r.ms]);
     return kind;
   }
   if (r.error) {

@@ -21,6 +21,24 @@ export class Ledger {
     this.examples = {}; // kind -> first examples
     this.maxAnswerMs = 0;
     this.progress = 0;
+    this.excused = {}; // kind -> count: failures during a stall of the whole test machine
+    this.timed = []; // {kind, detail, from, to}: violations that a stall can explain
+  }
+  /**
+   * Moves the violations whose time span comes within `marginMs` of a stall ([from, to]) to
+   * `excused`. Called once the run is over, when every stall has been seen.
+   */
+  excuseStalls(stalls, marginMs) {
+    for (const v of this.timed) {
+      if (!stalls.some(([a, b]) => a <= v.to + marginMs && b >= v.from - marginMs)) continue;
+      this.violations[v.kind]--;
+      if (this.violations[v.kind] === 0) delete this.violations[v.kind];
+      this.examples[v.kind] = this.examples[v.kind]?.filter((d) => d !== v.detail);
+      this.excused[v.kind] = (this.excused[v.kind] || 0) + 1;
+      const list = (this.examples[`excused ${v.kind}`] ||= []);
+      if (list.length < 5) list.push(v.detail);
+    }
+    this.timed = [];
   }
   record(source, outcome, ms) {
     this.total++;
@@ -28,10 +46,12 @@ export class Ledger {
     this.outcomes[key] = (this.outcomes[key] || 0) + 1;
     if (ms > this.maxAnswerMs) this.maxAnswerMs = ms;
   }
-  violation(kind, detail) {
+  /** `span` ([from, to] in ms since the epoch): when it happened, for excuseStalls(). */
+  violation(kind, detail, span) {
     this.violations[kind] = (this.violations[kind] || 0) + 1;
     const list = (this.examples[kind] ||= []);
     if (list.length < 10) list.push(detail);
+    if (span) this.timed.push({ kind, detail, from: span[0], to: span[1] });
   }
   violationCount(kind) {
     return kind ? this.violations[kind] || 0 : Object.values(this.violations).reduce((a, b) => a + b, 0);
@@ -144,14 +164,14 @@ export async function openSession(kind, url, label) {
       else if (method === 'tools/list') result = await client.request({ method, params: full }, ListToolsResultSchema, options);
       else if (method === 'prompts/get') result = await client.getPrompt(full, options);
       else throw new Error(`chaos session: unsupported method ${method}`);
-      return { answered: true, result, ms: Date.now() - t0 };
+      return { answered: true, result, ms: Date.now() - t0, started: t0 };
     } catch (error) {
       const ms = Date.now() - t0;
       const response = responses.get(tag);
-      if (response?.error) return { answered: true, error: response.error, ms };
-      if (response) return { answered: true, rejected: error, ms }; // answered, but the SDK refused it
-      if (ac.signal.aborted) return { answered: false, why: 'deadline', error, ms };
-      return { answered: false, why: 'transport', error, ms };
+      if (response?.error) return { answered: true, error: response.error, ms, started: t0 };
+      if (response) return { answered: true, rejected: error, ms, started: t0 }; // the SDK refused it
+      if (ac.signal.aborted) return { answered: false, why: 'deadline', error, ms, started: t0 };
+      return { answered: false, why: 'transport', error, ms, started: t0 };
     } finally {
       clearTimeout(timer);
       responses.delete(tag);
