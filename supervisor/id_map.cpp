@@ -79,16 +79,6 @@ std::optional<IdMap::Clock::time_point> IdMap::next_deadline() const {
   return by_deadline_.begin()->first;
 }
 
-const PendingCall* IdMap::latest_for_server(const std::string& server) const {
-  const PendingCall* best = nullptr;
-  for (const auto& [id, call] : calls_) {
-    if (call.server == server && call.reply && (best == nullptr || id > best->gateway_id)) {
-      best = &call;
-    }
-  }
-  return best;
-}
-
 std::size_t IdMap::count_server(const std::string& server) const {
   std::size_t n = 0;
   for (const auto& [id, call] : calls_) {

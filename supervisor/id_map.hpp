@@ -68,8 +68,6 @@ class IdMap {
       if (call.server == server) fn(call);
     }
   }
-  // The newest call to server that a client waits for, if any.
-  const PendingCall* latest_for_server(const std::string& server) const;
 
  private:
   void erase_index(const PendingCall& call);

@@ -185,10 +185,6 @@ void Router::answer_list_modern(ListKind kind, const json::Document& msg,
 
 void Router::complete_modern_result(const PendingCall& call, json::Document& msg) {
   auto& a = msg.GetAllocator();
-  if (json::Value* error = msg.HasMember("error") ? &msg["error"] : nullptr) {
-    (void)error;
-    return;
-  }
   if (!msg.HasMember("result") || !msg["result"].IsObject()) return;
   json::Value& result = msg["result"];
   // Results from handshake-era backends lack the fields every 2026-07-28 result carries.

@@ -230,25 +230,44 @@ TEST(IdMap, TakeOneOfTwoCallsWithTheSameDeadlineKeepsTheOther) {
   EXPECT_EQ(expired[0].gateway_id, a);
 }
 
-TEST(IdMap, LatestForServerIsTheNewestCallWithAReply) {
+TEST(IdMap, RebindMovesTheClientIdAndReply) {
+  // An MRTR retry takes over a parked call: new client id, new reply, same gateway id.
   IdMap m;
-  EXPECT_EQ(m.latest_for_server("srv"), nullptr);
-  auto with_reply = [](PendingCall c) {
-    c.reply = std::make_shared<Outbox>(1024);
-    return c;
-  };
-  const auto first = m.add(with_reply(call("A", "1", "srv")));
-  const auto second = m.add(with_reply(call("B", "1", "srv")));
-  m.add(call("C", "1", "srv"));                // newer, but nobody waits for its answer
-  m.add(with_reply(call("D", "1", "other")));  // newer, other server
-  ASSERT_NE(m.latest_for_server("srv"), nullptr);
-  EXPECT_EQ(m.latest_for_server("srv")->gateway_id, second);
-  m.take(second);
-  ASSERT_NE(m.latest_for_server("srv"), nullptr);
-  EXPECT_EQ(m.latest_for_server("srv")->gateway_id, first);
-  m.take(first);
-  EXPECT_EQ(m.latest_for_server("srv"), nullptr);
-  EXPECT_EQ(m.latest_for_server("nobody"), nullptr);
+  const auto gid = m.add(call("A", "1"));
+  auto reply = std::make_shared<Outbox>(1024);
+  m.rebind(gid, "7", reply);
+  EXPECT_FALSE(m.find_by_client("A", "1").has_value());
+  EXPECT_EQ(m.find_by_client("A", "7"), gid);
+  EXPECT_EQ(m.find(gid)->reply, reply);
+  m.rebind(gid, "8", nullptr);
+  EXPECT_EQ(m.find_by_client("A", "8"), gid);
+  EXPECT_EQ(m.find(gid)->reply, nullptr);
+  m.rebind(gid + 100, "9", nullptr);  // unknown: nothing happens
+  EXPECT_EQ(m.size(), 1u);
+}
+
+TEST(IdMap, RescheduleMovesTheDeadline) {
+  IdMap m;
+  const auto a = m.add(call("s", "1", "srv", t0 + 1s));
+  const auto b = m.add(call("s", "2", "srv", t0 + 2s));
+  m.reschedule(a, t0 + 10s);
+  EXPECT_EQ(m.next_deadline(), t0 + 2s);
+  const auto expired = m.take_expired(t0 + 5s);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].gateway_id, b);
+  EXPECT_EQ(m.next_deadline(), t0 + 10s);
+}
+
+TEST(IdMap, CountsCallsPerSession) {
+  IdMap m;
+  m.add(call("A", "1"));
+  const auto a2 = m.add(call("A", "2", "other"));
+  m.add(call("B", "1"));
+  EXPECT_EQ(m.count_session("A"), 2u);
+  EXPECT_EQ(m.count_session("B"), 1u);
+  EXPECT_EQ(m.count_session("C"), 0u);
+  m.take(a2);
+  EXPECT_EQ(m.count_session("A"), 1u);
 }
 
 }  // namespace
