@@ -9,11 +9,6 @@ namespace mcp::modern {
 
 namespace {
 
-const json::Value* request_meta(const json::Value& msg) {
-  const json::Value* params = json::object_member(msg, "params");
-  return params ? json::object_member(*params, "_meta") : nullptr;
-}
-
 int base64_digit(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -61,6 +56,11 @@ Rejection mismatch(std::string message) {
 }
 
 }  // namespace
+
+const json::Value* request_meta(const json::Value& msg) {
+  const json::Value* params = json::object_member(msg, "params");
+  return params ? json::object_member(*params, "_meta") : nullptr;
+}
 
 bool is_modern_request(const json::Value& msg, const std::optional<std::string>& header_version) {
   if (header_version && !is_supported_legacy_version(*header_version)) return true;

@@ -40,6 +40,9 @@ constexpr bool is_modern_version(std::string_view v) {
   return v == protocol_version;
 }
 
+// params._meta of a request, when it has one.
+const json::Value* request_meta(const json::Value& msg);
+
 // The HTTP headers a modern POST mirrors from its body; absent headers are nullopt.
 struct RequestHeaders {
   std::optional<std::string> protocol_version;  // MCP-Protocol-Version

@@ -305,12 +305,7 @@ void Router::answer_initialize(Session& session, const json::Document& msg,
       session.client_name = std::string(json::string_member(*info, "name").value_or(""));
     }
   }
-  std::string instructions;
-  for (const auto& [name, state] : servers_) {
-    if (state.instructions.empty()) continue;
-    instructions += (instructions.empty() ? "" : "\n\n") + std::string("## ") + name + "\n" +
-                    state.instructions;
-  }
+  const std::string instructions = merged_instructions();
   std::string result = "{\"protocolVersion\":" + json::quote(version) +
                        ",\"capabilities\":" + merged_capabilities() +
                        ",\"serverInfo\":{\"name\":\"mcproxy\",\"title\":\"MCProxy\",\"version\":" +
@@ -344,17 +339,33 @@ std::string Router::merged_capabilities() const {
   return caps;
 }
 
-void Router::answer_list(ListKind kind, const json::Document& msg,
-                         const std::shared_ptr<Outbox>& reply) {
+std::optional<std::string> Router::list_page(ListKind kind, const json::Document& msg,
+                                             const std::shared_ptr<Outbox>& reply) {
   const json::Value* params = json::object_member(msg, "params");
   const auto cursor = params ? json::string_member(*params, "cursor") : std::nullopt;
   auto result = catalog_.list_result(kind, cursor.value_or(""), settings_.list_page_size);
-  const std::string id = jsonrpc::id_text(msg);
   if (!result) {
-    deliver(reply, jsonrpc::error_response(id, invalid_params, "Invalid cursor"), true);
-    return;
+    deliver(reply, jsonrpc::error_response(jsonrpc::id_text(msg), invalid_params, "Invalid cursor"),
+            true);
   }
-  deliver(reply, jsonrpc::result_response(id, *result), true);
+  return result;
+}
+
+void Router::answer_list(ListKind kind, const json::Document& msg,
+                         const std::shared_ptr<Outbox>& reply) {
+  if (auto result = list_page(kind, msg, reply)) {
+    deliver(reply, jsonrpc::result_response(jsonrpc::id_text(msg), *result), true);
+  }
+}
+
+std::string Router::merged_instructions() const {
+  std::string instructions;
+  for (const auto& [name, state] : servers_) {
+    if (state.instructions.empty()) continue;
+    instructions += (instructions.empty() ? "" : "\n\n") + std::string("## ") + name + "\n" +
+                    state.instructions;
+  }
+  return instructions;
 }
 
 void Router::route_by_uri(Session& session, json::Document& msg,

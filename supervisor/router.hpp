@@ -147,6 +147,11 @@ class Router : public WorkerEvents {
   void answer_initialize(Session& session, const json::Document& msg,
                          const std::shared_ptr<Outbox>& reply);
   void answer_list(ListKind kind, const json::Document& msg, const std::shared_ptr<Outbox>& reply);
+  // One page of a list as result JSON; an invalid cursor is answered here (nullopt).
+  std::optional<std::string> list_page(ListKind kind, const json::Document& msg,
+                                       const std::shared_ptr<Outbox>& reply);
+  // The backends' instructions, one section per server.
+  std::string merged_instructions() const;
   // Forwards a request to server; original_name, when given, replaces params.name (tools and
   // prompts) or params.ref.name (completions).
   void forward(Session& session, json::Document& msg, const std::string& server,

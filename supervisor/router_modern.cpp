@@ -17,11 +17,6 @@ namespace mcp::supervisor {
 
 namespace {
 
-const json::Value* request_meta(const json::Value& msg) {
-  const json::Value* params = json::object_member(msg, "params");
-  return params ? json::object_member(*params, "_meta") : nullptr;
-}
-
 // Specification 2026-07-28, basic/transports/streamable-http: an unknown method is a 404, and
 // the version, header and capability errors are 400s.
 int http_status_for(int code) {
@@ -101,7 +96,7 @@ void Router::handle_modern(json::Document message,
   Session& session =
       sessions_.create("modern:" + std::to_string(next_modern_session_++), FrontTransport::modern);
   session.last_seen = std::chrono::steady_clock::now();
-  if (const json::Value* meta = request_meta(message)) {
+  if (const json::Value* meta = modern::request_meta(message)) {
     if (const json::Value* caps = json::object_member(*meta, modern::meta::client_capabilities)) {
       session.client_capabilities.CopyFrom(*caps, session.client_capabilities.GetAllocator());
     }
@@ -149,12 +144,7 @@ void Router::answer_discover(const json::Document& msg, const std::shared_ptr<Ou
     versions += json::quote(modern::supported_versions[i]);
   }
   versions += "]";
-  std::string instructions;
-  for (const auto& [name, state] : servers_) {
-    if (state.instructions.empty()) continue;
-    instructions += (instructions.empty() ? "" : "\n\n") + std::string("## ") + name + "\n" +
-                    state.instructions;
-  }
+  const std::string instructions = merged_instructions();
   std::string result =
       "{\"supportedVersions\":" + versions + ",\"capabilities\":" + merged_capabilities() +
       ",\"resultType\":\"complete\",\"ttlMs\":" + std::to_string(settings_.list_ttl_ms) +
@@ -166,21 +156,14 @@ void Router::answer_discover(const json::Document& msg, const std::shared_ptr<Ou
 
 void Router::answer_list_modern(ListKind kind, const json::Document& msg,
                                 const std::shared_ptr<Outbox>& reply) {
-  const json::Value* params = json::object_member(msg, "params");
-  const auto cursor = params ? json::string_member(*params, "cursor") : std::nullopt;
-  auto result = catalog_.list_result(kind, cursor.value_or(""), settings_.list_page_size);
-  const std::string id = jsonrpc::id_text(msg);
-  if (!result) {
-    deliver(reply, jsonrpc::error_response(id, jsonrpc::code::invalid_params, "Invalid cursor"),
-            true);
-    return;
-  }
+  auto result = list_page(kind, msg, reply);
+  if (!result) return;
   // Every client sees the same catalog (nothing in it depends on who asks), so shared caches
   // may keep it: cacheScope "public" (specification 2026-07-28, CacheableResult).
   result->insert(result->size() - 1,
                  ",\"resultType\":\"complete\",\"ttlMs\":" + std::to_string(settings_.list_ttl_ms) +
                      ",\"cacheScope\":\"public\",\"_meta\":" + result_meta());
-  deliver(reply, jsonrpc::result_response(id, *result), true);
+  deliver(reply, jsonrpc::result_response(jsonrpc::id_text(msg), *result), true);
 }
 
 void Router::complete_modern_result(const PendingCall& call, json::Document& msg) {
