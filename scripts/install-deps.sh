@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
-build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev libssl-dev
+build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev libssl-dev libgcrypt20-dev
                 libboost-dev libsystemd-dev)
 # clang and its runtimes (libFuzzer, sanitizers; a Recommends only) build tests/fuzz.
 test_packages=(libgtest-dev libgmock-dev nodejs npm procps clang libclang-rt-dev)

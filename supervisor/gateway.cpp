@@ -16,6 +16,7 @@
 #include "common/log.hpp"
 #include "common/status_board.hpp"
 #include "supervisor/config_watcher.hpp"
+#include "supervisor/health_probe.hpp"
 #include "supervisor/http_front.hpp"
 #include "supervisor/router.hpp"
 #include "supervisor/systemd_notifier.hpp"
@@ -252,14 +253,7 @@ class Gateway {
     std::string host = listen_.host;
     if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
     if (host == "::") host = "::1";
-    httplib::Client client(host, front_.port());
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(budget).count();
-    const auto usecs =
-        std::chrono::duration_cast<std::chrono::microseconds>(budget).count() % 1000000;
-    client.set_connection_timeout(secs, usecs);
-    client.set_read_timeout(secs, usecs);
-    auto res = client.Get("/health");
-    return res && res->status == 200;
+    return probe_health(host, front_.port(), budget);
   }
 
   std::unique_ptr<StatusBoard> board_;

@@ -1,34 +1,26 @@
 #include "supervisor/http_front.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 
-#include <asio/post.hpp>
-#include <future>
+#include <algorithm>
 
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
-#include "protocol/sse.hpp"
-#include "supervisor/elastic_thread_pool.hpp"
+#include "supervisor/outbox_responder.hpp"
 
 namespace mcp::supervisor {
 
 namespace {
 
-// Threads for connections beyond the stream cap: POSTs and idle keep-alive connections.
-constexpr std::size_t spare_connection_threads = 128;
-constexpr auto idle_thread_lifetime = std::chrono::seconds(30);
-// Keep-alive waits hold a thread each, and shutdown waits for them, so they stay short, but not
-// too short: Node's fetch (undici, used by the SDKs) does not reuse a connection whose server
-// announces timeout <= 2, and a new TCP connection per call costs more than the call.
-constexpr time_t keep_alive_timeout_s = 3;
-constexpr std::size_t keep_alive_max_requests = 100000;
 constexpr int listen_backlog = 1024;
-// Headers: a request carries a handful; browsers and proxies stay far below these.
-constexpr std::size_t max_header_count = 100;
-constexpr std::size_t max_header_bytes = 64 * 1024;
+// How often timeouts and keepalive comments are looked at.
+constexpr auto sweep_interval = std::chrono::milliseconds(1000);
+// After accept() failed for want of fds or memory: try again this much later (instead of
+// spinning on a listening socket that stays readable).
+constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+// How long a POST waits for its first frame before it commits to an SSE reply, whose
+// keepalive comments then show whether the client is still there.
+constexpr auto json_reply_window = std::chrono::seconds(5);
 
 std::string origin_host(std::string_view origin) {
   auto scheme = origin.find("://");
@@ -42,6 +34,12 @@ std::string origin_host(std::string_view origin) {
 }
 
 }  // namespace
+
+void respond_jsonrpc_error(const std::shared_ptr<HttpExchange>& ex, int status, int code,
+                           const std::string& message, const std::vector<http::Header>& extra,
+                           std::string_view id) {
+  ex->respond(status, jsonrpc::error_response(id, code, message), json_content_type, extra);
+}
 
 std::string new_session_id() {
   unsigned char bytes[16];
@@ -59,49 +57,14 @@ std::string new_session_id() {
   return out;
 }
 
-bool pump_sse(Outbox& outbox, std::vector<Frame>& pending, httplib::DataSink& sink,
-              std::chrono::milliseconds keepalive, bool end_on_final,
-              const std::atomic<bool>& stopping, std::atomic<bool>* delivered) {
-  std::vector<Frame> batch;
-  batch.swap(pending);
-  bool open = true;
-  // Stopping: take what is queued without waiting, write it, end.
-  if (batch.empty())
-    open = outbox.wait(batch, stopping.load() ? std::chrono::milliseconds(0) : keepalive);
-  std::string out;
-  bool final = false;
-  for (const auto& f : batch) {
-    if (!f.json.empty()) out += sse::encode("message", f.json);
-    final = final || (end_on_final && f.final);
-  }
-  if (out.empty() && open && !final) out = sse::keepalive();
-  if (!out.empty() && !sink.write(out.data(), out.size())) return false;
-  if (final && delivered != nullptr) delivered->store(true);
-  if (final || !open || stopping.load()) sink.done();
-  return true;
-}
-
 HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
-    : io_(io), router_(router), options_(std::move(options)) {
-  const std::size_t max_threads = options_.max_streams + spare_connection_threads;
-  server_.new_task_queue = [max_threads] {
-    return new ElasticThreadPool(max_threads, idle_thread_lifetime);
-  };
-  server_.set_keep_alive_timeout(keep_alive_timeout_s);
-  server_.set_keep_alive_max_count(keep_alive_max_requests);
-  // Accepted sockets inherit these from the listening socket. TCP_NODELAY: a response goes out
-  // as two writes (headers, body), and Nagle would hold the body until the client's delayed ACK,
-  // 40 ms later.
-  server_.set_socket_options([this](socket_t sock) {
-    listen_fd_ = sock;
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  });
-  server_.set_payload_max_length(options_.max_body_bytes);
-  server_.set_read_timeout(30, 0);
-  server_.set_write_timeout(30, 0);
-  install_routes();
+    : io_(io),
+      router_(router),
+      options_(std::move(options)),
+      acceptor_(io),
+      sweep_timer_(io),
+      accept_retry_timer_(io) {
+  connection_settings_.limits.max_body_bytes = options_.max_body_bytes;
 }
 
 HttpFront::~HttpFront() {
@@ -109,61 +72,161 @@ HttpFront::~HttpFront() {
 }
 
 bool HttpFront::bind(std::string& error) {
-  if (options_.port == 0) {
-    port_ = server_.bind_to_any_port(options_.host);
-  } else {
-    port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  std::error_code ec;
+  asio::ip::tcp::resolver resolver(io_);
+  const auto results =
+      resolver.resolve(options_.host, std::to_string(options_.port),
+                       asio::ip::resolver_base::passive | asio::ip::resolver_base::numeric_service,
+                       ec);
+  std::string why = ec ? ec.message() : "no address";
+  for (const auto& entry : results) {
+    acceptor_.close(ec);
+    acceptor_.open(entry.endpoint().protocol(), ec);
+    if (ec) {
+      why = ec.message();
+      continue;
+    }
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    // Accepted sockets inherit it; each connection sets it again anyway.
+    acceptor_.set_option(asio::ip::tcp::no_delay(true), ec);
+    acceptor_.bind(entry.endpoint(), ec);
+    if (!ec) acceptor_.listen(listen_backlog, ec);
+    if (!ec) {
+      port_ = acceptor_.local_endpoint(ec).port();
+      return true;
+    }
+    why = ec.message();
   }
-  if (port_ <= 0) {
-    error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-            std::strerror(errno);
-    return false;
-  }
-  // Debian's cpp-httplib was compiled with a listen backlog of 5. A client that opens dozens of
-  // connections at once (Node's fetch does, one per concurrent request) overflows it; Linux then
-  // drops handshakes, and clients wait out SYN retransmissions of 1, 2, 4, ... seconds: under load
-  // requests "time out" without the gateway ever seeing them. Calling listen() again on the
-  // listening socket sets a real backlog.
-  if (listen_fd_ >= 0 && ::listen(listen_fd_, listen_backlog) != 0) {
-    error = std::string("listen backlog: ") + std::strerror(errno);
-    return false;
-  }
-  return true;
+  acceptor_.close(ec);
+  error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + why;
+  return false;
 }
 
 void HttpFront::start() {
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  accept_next();
+  sweep();
+}
+
+void HttpFront::accept_next() {
+  acceptor_.async_accept([this](const std::error_code& ec, asio::ip::tcp::socket socket) {
+    if (!acceptor_.is_open() || stopping_) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!refusing_logged_) {
+        refusing_logged_ = true;
+        log::warning("accepting a connection failed: " + ec.message() +
+                     "; retrying every 100 ms (is the fd limit too low?)");
+      }
+      accept_retry_timer_.expires_after(accept_retry_delay);
+      accept_retry_timer_.async_wait([this](const std::error_code& e) {
+        if (!e) accept_next();
+      });
+      return;
+    }
+    refusing_logged_ = false;
+    if (connections_.size() >= options_.max_connections) {
+      // No answer: writing one could block. The client sees the connection close at once.
+      log::warning("refused a connection: " + std::to_string(connections_.size()) +
+                   " already open (limit " + std::to_string(options_.max_connections) + ")");
+    } else {
+      auto connection = std::make_shared<HttpConnection>(
+          std::move(socket), connection_settings_,
+          [this](const ExchangePtr& ex) { handle(ex); },
+          [this](HttpConnection* c) { connections_.erase(c); });
+      connections_.emplace(connection.get(), connection);
+      connection->start();
+    }
+    accept_next();
+  });
+}
+
+void HttpFront::sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  // Snapshots: a connection or responder may end, and leave its map, while being looked at.
+  std::vector<std::shared_ptr<HttpConnection>> connections;
+  connections.reserve(connections_.size());
+  for (const auto& [_, c] : connections_) connections.push_back(c);
+  for (const auto& c : connections) c->check_timeouts(now);
+  std::vector<std::weak_ptr<OutboxResponder>> responders;
+  responders.reserve(responders_.size());
+  for (const auto& [_, r] : responders_) responders.push_back(r);
+  for (const auto& weak : responders) {
+    if (auto r = weak.lock()) r->tick(now);
+  }
+  const auto interval = std::min<std::chrono::milliseconds>(
+      sweep_interval, std::max(options_.keepalive_interval / 2, std::chrono::milliseconds(10)));
+  sweep_timer_.expires_after(interval);
+  sweep_timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) sweep();
+  });
 }
 
 void HttpFront::begin_stop() {
   stopping_ = true;
-  if (thread_.joinable()) server_.stop();
+  std::error_code ec;
+  acceptor_.close(ec);
+  accept_retry_timer_.cancel();
+  std::vector<std::weak_ptr<OutboxResponder>> responders;
+  for (const auto& [_, r] : responders_) responders.push_back(r);
+  for (const auto& weak : responders) {
+    if (auto r = weak.lock()) r->shut_down();
+  }
+  std::vector<std::shared_ptr<HttpConnection>> connections;
+  for (const auto& [_, c] : connections_) connections.push_back(c);
+  for (const auto& c : connections) c->close_when_idle();
 }
 
 void HttpFront::stop() {
-  if (!thread_.joinable()) return;
   stopping_ = true;
-  server_.stop();
-  thread_.join();
+  std::error_code ec;
+  acceptor_.close(ec);
+  sweep_timer_.cancel();
+  accept_retry_timer_.cancel();
+  std::vector<std::shared_ptr<HttpConnection>> connections;
+  for (const auto& [_, c] : connections_) connections.push_back(c);
+  for (const auto& c : connections) c->close();
+  connections_.clear();
 }
 
-bool HttpFront::origin_allowed(const httplib::Request& req) const {
+std::chrono::milliseconds HttpFront::reply_window() const {
+  return json_reply_window;
+}
+
+bool HttpFront::acquire_stream() {
+  if (open_streams_ >= options_.max_streams) return false;
+  ++open_streams_;
+  return true;
+}
+
+void HttpFront::release_stream() {
+  if (open_streams_ > 0) --open_streams_;
+}
+
+void HttpFront::register_responder(const std::shared_ptr<OutboxResponder>& responder) {
+  responders_.emplace(responder.get(), responder);
+}
+
+void HttpFront::unregister_responder(OutboxResponder* responder) {
+  responders_.erase(responder);
+}
+
+bool HttpFront::origin_allowed(const http::Request& req) const {
   // Specification, basic/transports ("Security Warning"): validate Origin on every request,
   // or a web page the user visits could reach this service through DNS rebinding. Clients
   // that are not browsers send no Origin and are let through.
-  if (!req.has_header("Origin")) return true;
-  const std::string origin = req.get_header_value("Origin");
-  const std::string host = origin_host(origin);
+  const std::string* origin = req.header("Origin");
+  if (origin == nullptr) return true;
+  const std::string host = origin_host(*origin);
   if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return true;
   for (const auto& allowed : options_.allowed_origins) {
-    if (allowed == origin || allowed == "*") return true;
+    if (allowed == *origin || allowed == "*") return true;
   }
   return false;
 }
 
-bool HttpFront::authorized(const httplib::Request& req) const {
+bool HttpFront::authorized(const http::Request& req) const {
   if (options_.bearer_tokens.empty()) return true;
-  const std::string header = req.get_header_value("Authorization");
+  const std::string header = req.header_value("Authorization");
   constexpr std::string_view scheme = "Bearer ";
   if (header.size() <= scheme.size() || header.compare(0, scheme.size(), scheme) != 0) return false;
   const std::string_view token = std::string_view(header).substr(scheme.size());
@@ -179,134 +242,46 @@ bool HttpFront::authorized(const httplib::Request& req) const {
   return match;
 }
 
-bool HttpFront::acquire_stream() {
-  std::size_t n = open_streams_.load();
-  while (n < options_.max_streams) {
-    if (open_streams_.compare_exchange_weak(n, n + 1)) return true;
-  }
-  return false;
-}
-
-void HttpFront::release_stream() {
-  open_streams_.fetch_sub(1);
-}
-
-void HttpFront::install_routes() {
-  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (stopping_.load()) {
-      res.status = 503;
-      res.set_header("Connection", "close");
-      res.set_content(jsonrpc::error_response("null", jsonrpc::code::connection_closed,
-                                              "The gateway is shutting down"),
-                      json_content_type);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.path != "/health" && !authorized(req)) {
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Bearer");
-      res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
-                                              "Unauthorized: a valid bearer token is required"),
-                      json_content_type);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    std::size_t header_bytes = 0;
-    for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size() + 4;
-    if (req.headers.size() > max_header_count || header_bytes > max_header_bytes) {
-      // httplib refuses a single header line over 8 KiB itself; a block of many short ones
-      // is ours to refuse (RFC 6585, 431).
-      res.status = 431;
-      res.set_header("Connection", "close");
-      res.set_content(
-          jsonrpc::error_response(
-              "null", jsonrpc::code::invalid_request,
-              "Request Header Fields Too Large: " + std::to_string(req.headers.size()) +
-                  " headers, " + std::to_string(header_bytes) + " bytes (limits " +
-                  std::to_string(max_header_count) + ", " + std::to_string(max_header_bytes) + ")"),
-          json_content_type);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (origin_allowed(req)) return httplib::Server::HandlerResponse::Unhandled;
-    log::warning("refused a request from Origin " + req.get_header_value("Origin"));
-    res.status = 403;
-    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
-                                            "Forbidden: Origin not allowed"),
-                    json_content_type);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  server_.Get("/sse",
-              [this](const httplib::Request& q, httplib::Response& r) { handle_sse_open(q, r); });
-  // POST bodies are read through a ContentReader: httplib 0.11 bounds a body by
-  // payload_max_length only when it comes with a Content-Length, and would buffer a chunked
-  // one of any size.
-  server_.Post("/messages", [this](const httplib::Request& q, httplib::Response& r,
-                                   const httplib::ContentReader& read) {
-    if (auto body = read_body(read, r)) handle_sse_post(q, *body, r);
-  });
-  server_.Post("/mcp", [this](const httplib::Request& q, httplib::Response& r,
-                              const httplib::ContentReader& read) {
-    if (auto body = read_body(read, r)) handle_mcp_post(q, *body, r);
-  });
-  server_.Get("/mcp",
-              [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_get(q, r); });
-  server_.Delete(
-      "/mcp", [this](const httplib::Request& q, httplib::Response& r) { handle_mcp_delete(q, r); });
-  server_.Get("/health",
-              [this](const httplib::Request&, httplib::Response& r) { handle_health(r); });
-  server_.Get("/status",
-              [this](const httplib::Request&, httplib::Response& r) { handle_status(r); });
-}
-
-std::optional<std::string> HttpFront::read_body(const httplib::ContentReader& read,
-                                                httplib::Response& res) {
-  std::string body;
-  bool too_big = false;
-  const bool complete = read([&](const char* data, std::size_t n) {
-    if (body.size() + n > options_.max_body_bytes) {
-      too_big = true;
-      return false;
-    }
-    body.append(data, n);
-    return true;
-  });
-  if (complete && !too_big) return body;
-  // httplib itself answers 413 for a Content-Length over the limit.
-  too_big = too_big || res.status == 413;
-  res.status = too_big ? 413 : 400;
-  res.set_header("Connection", "close");
-  res.set_content(
-      jsonrpc::error_response(
-          "null", too_big ? jsonrpc::code::invalid_request : jsonrpc::code::parse_error,
-          too_big ? "Payload Too Large: the body is over " +
-                        std::to_string(options_.max_body_bytes) + " bytes (mcproxy.maxMessageBytes)"
-                  : std::string("Bad Request: the body could not be read")),
-      json_content_type);
-  return std::nullopt;
-}
-
-std::optional<std::string> HttpFront::ask_loop(std::function<std::string()> fn,
-                                               std::chrono::milliseconds timeout) {
-  auto promise = std::make_shared<std::promise<std::string>>();
-  auto future = promise->get_future();
-  asio::post(io_, [promise, fn = std::move(fn)] { promise->set_value(fn()); });
-  if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
-  return future.get();
-}
-
-void HttpFront::handle_health(httplib::Response& res) {
-  // Healthy means the event loop answers, not merely that this thread runs.
-  auto answer = ask_loop([] { return std::string("ok\n"); }, std::chrono::seconds(2));
-  res.status = answer ? 200 : 503;
-  res.set_content(answer ? *answer : "event loop not answering\n", "text/plain");
-}
-
-void HttpFront::handle_status(httplib::Response& res) {
-  auto answer = ask_loop([this] { return router_.status_json(); }, std::chrono::seconds(2));
-  if (!answer) {
-    res.status = 503;
-    res.set_content("{\"error\":\"event loop not answering\"}", json_content_type);
+void HttpFront::handle(const ExchangePtr& ex) {
+  const http::Request& req = ex->request();
+  const std::string_view path = req.path();
+  if (stopping_) {
+    respond_jsonrpc_error(ex, 503, jsonrpc::code::connection_closed, "The gateway is shutting down",
+           {{"Connection", "close"}});
     return;
   }
-  res.set_content(*answer, json_content_type);
+  if (path != "/health" && !authorized(req)) {
+    respond_jsonrpc_error(ex, 401, jsonrpc::code::invalid_request,
+           "Unauthorized: a valid bearer token is required", {{"WWW-Authenticate", "Bearer"}});
+    return;
+  }
+  if (!origin_allowed(req)) {
+    log::warning("refused a request from Origin " + req.header_value("Origin"));
+    respond_jsonrpc_error(ex, 403, jsonrpc::code::invalid_request, "Forbidden: Origin not allowed");
+    return;
+  }
+  const std::string& method = req.method;
+  auto not_allowed = [&](const char* allow) {
+    ex->respond(405, "Method Not Allowed\n", "text/plain", {{"Allow", allow}});
+  };
+  if (path == "/mcp") {
+    if (method == "POST") return handle_mcp_post(ex);
+    if (method == "GET") return handle_mcp_get(ex);
+    if (method == "DELETE") return handle_mcp_delete(ex);
+    return not_allowed("GET, POST, DELETE");
+  }
+  if (path == "/sse") return method == "GET" ? handle_sse_open(ex) : not_allowed("GET");
+  if (path == "/messages") return method == "POST" ? handle_sse_post(ex) : not_allowed("POST");
+  if (path == "/health") {
+    // Answered by the event loop itself, so a 200 says the loop runs.
+    return method == "GET" ? ex->respond(200, "ok\n", "text/plain") : not_allowed("GET");
+  }
+  if (path == "/status") return method == "GET" ? handle_status(ex) : not_allowed("GET");
+  ex->respond(404, "Not Found\n", "text/plain");
+}
+
+void HttpFront::handle_status(const ExchangePtr& ex) {
+  ex->respond(200, router_.status_json(), json_content_type);
 }
 
 }  // namespace mcp::supervisor

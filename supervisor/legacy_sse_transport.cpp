@@ -7,110 +7,62 @@
 #include "protocol/jsonrpc.hpp"
 #include "protocol/sse.hpp"
 #include "supervisor/http_front.hpp"
+#include "supervisor/outbox_responder.hpp"
 
 namespace mcp::supervisor {
 
-void HttpFront::handle_sse_open(const httplib::Request&, httplib::Response& res) {
+void HttpFront::handle_sse_open(const ExchangePtr& ex) {
   if (!acquire_stream()) {
-    res.status = 503;
-    res.set_content("too many open streams (" + std::to_string(options_.max_streams) + ")\n",
-                    "text/plain");
+    ex->respond(503, "too many open streams (" + std::to_string(options_.max_streams) + ")\n");
     log::warning("refused an SSE stream: " + std::to_string(options_.max_streams) +
                  " already open");
     return;
   }
   const std::string id = new_session_id();
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
-  // The session is opened on the loop, where the session cap is known; a refusal comes back
-  // as the outbox's first frame.
-  asio::post(io_, [this, id, outbox] {
-    const bool opened = router_.open_legacy_session(id, outbox);
-    outbox->push({"", !opened, opened ? 200 : 503});
-  });
-  std::vector<Frame> first;
-  outbox->wait(first, std::chrono::seconds(5));
-  if (first.empty() || first.front().http_status != 200) {
-    outbox->close();
+  if (!router_.open_legacy_session(id, outbox)) {
     release_stream();
-    res.status = 503;
-    res.set_content(
-        jsonrpc::error_response("null", jsonrpc::code::internal_error,
-                                first.empty() ? "The gateway is not answering"
-                                              : "Too many sessions (mcproxy.maxSessions)"),
-        json_content_type);
+    ex->respond(503,
+                jsonrpc::error_response("null", jsonrpc::code::internal_error,
+                                        "Too many sessions (mcproxy.maxSessions)"),
+                json_content_type);
     return;
   }
-
-  {
-    std::lock_guard lock(sse_sessions_mutex_);
-    sse_sessions_.insert(id);
-  }
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Accel-Buffering", "no");
-  auto endpoint_sent = std::make_shared<bool>(false);
-  const auto keepalive = options_.keepalive_interval;
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [this, id, outbox, endpoint_sent, keepalive](std::size_t, httplib::DataSink& sink) {
-        if (!*endpoint_sent) {
-          *endpoint_sent = true;
-          const std::string ev = sse::encode("endpoint", "/messages?sessionId=" + id);
-          return sink.write(ev.data(), ev.size());
-        }
-        std::vector<Frame> none;
-        return pump_sse(*outbox, none, sink, keepalive, /*end_on_final=*/false, stopping_);
-      },
-      [this, id, outbox](bool) {
-        {
-          std::lock_guard lock(sse_sessions_mutex_);
-          sse_sessions_.erase(id);
-        }
-        outbox->close();
-        release_stream();
-        asio::post(io_, [this, id] { router_.close_session(id, "SSE stream ended"); });
-      });
+  sse_sessions_.insert(id);
+  ResponderOptions options;
+  options.shape = ResponderOptions::Shape::stream;
+  options.prelude = sse::encode("endpoint", "/messages?sessionId=" + id);
+  options.holds_stream_slot = true;
+  options.on_end = [this, id] {
+    sse_sessions_.erase(id);
+    // Posted: the stream may end inside a write the router started.
+    asio::post(io_, [this, id] { router_.close_session(id, "SSE stream ended"); });
+  };
+  OutboxResponder::start(*this, ex, std::move(outbox), std::move(options));
 }
 
-void HttpFront::handle_sse_post(const httplib::Request& req, const std::string& body,
-                                httplib::Response& res) {
-  const std::string id = req.get_param_value("sessionId");
+void HttpFront::handle_sse_post(const ExchangePtr& ex) {
+  const http::Request& req = ex->request();
+  const std::string id = req.query_param("sessionId");
   if (id.empty()) {
-    res.status = 400;
-    res.set_content(jsonrpc::error_response("null", jsonrpc::code::invalid_request,
-                                            "Bad Request: sessionId query parameter is required"),
-                    json_content_type);
+    respond_jsonrpc_error(ex, 400, jsonrpc::code::invalid_request,
+           "Bad Request: sessionId query parameter is required");
     return;
   }
-  auto doc = std::make_shared<json::Document>();
-  if (auto err = json::parse(body, *doc)) {
-    res.status = 400;
-    res.set_content(jsonrpc::error_response("null", jsonrpc::code::parse_error,
-                                            "Parse error: " + err->message + " at offset " +
-                                                std::to_string(err->offset)),
-                    json_content_type);
+  json::Document doc;
+  if (auto err = json::parse(req.body, doc)) {
+    respond_jsonrpc_error(ex, 400, jsonrpc::code::parse_error,
+           "Parse error: " + err->message + " at offset " + std::to_string(err->offset));
     return;
   }
-  // The answer travels on the session's stream, so this POST only needs to know that the
-  // session exists. The set of open streams tells, without a round trip to the loop (which
-  // cost a thread hand-off per call: bench/README.md, "Profile"). A session the router ended
-  // while its stream is still closing drops the message there.
-  bool open = false;
-  {
-    std::lock_guard lock(sse_sessions_mutex_);
-    open = sse_sessions_.count(id) != 0;
-  }
-  if (!open) {
-    res.status = 404;
-    res.set_content(
-        jsonrpc::error_response("null", jsonrpc::code::invalid_request, "Session not found"),
-        json_content_type);
+  // A session the router ended while its stream is still closing drops the message there.
+  if (sse_sessions_.count(id) == 0) {
+    respond_jsonrpc_error(ex, 404, jsonrpc::code::invalid_request, "Session not found");
     return;
   }
-  asio::post(io_, [this, id, doc] {
-    router_.handle_message(id, FrontTransport::legacy_sse, std::move(*doc), nullptr);
-  });
-  res.status = 202;
-  res.set_content("Accepted", "text/plain");
+  // The answer travels on the session's stream; this POST is done once the router has it.
+  ex->respond(202, "Accepted", "text/plain");
+  router_.handle_message(id, FrontTransport::legacy_sse, std::move(doc), nullptr);
 }
 
 }  // namespace mcp::supervisor

@@ -3,26 +3,21 @@
 namespace mcp::supervisor {
 
 bool Outbox::push(Frame frame) {
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) return false;
-    if (bytes_ + frame.json.size() > max_bytes_ && !frames_.empty()) {
-      overflowed_ = true;
-      closed_ = true;
-      frames_.clear();
-      bytes_ = 0;
-    } else {
-      bytes_ += frame.json.size();
-      frames_.push_back(std::move(frame));
-    }
+  if (closed_) return false;
+  if (bytes_ + frame.json.size() > max_bytes_ && !frames_.empty()) {
+    overflowed_ = true;
+    closed_ = true;
+    frames_.clear();
+    bytes_ = 0;
+  } else {
+    bytes_ += frame.json.size();
+    frames_.push_back(std::move(frame));
   }
-  ready_.notify_one();
-  return !overflowed();
+  notify();
+  return !overflowed_;
 }
 
-bool Outbox::wait(std::vector<Frame>& out, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  ready_.wait_for(lock, timeout, [this] { return !frames_.empty() || closed_; });
+bool Outbox::take(std::vector<Frame>& out) {
   const bool moved_any = !frames_.empty();
   while (!frames_.empty()) {
     out.push_back(std::move(frames_.front()));
@@ -34,21 +29,9 @@ bool Outbox::wait(std::vector<Frame>& out, std::chrono::milliseconds timeout) {
 }
 
 void Outbox::close() {
-  {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-  }
-  ready_.notify_all();
-}
-
-bool Outbox::closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
-}
-
-bool Outbox::overflowed() const {
-  std::lock_guard lock(mutex_);
-  return overflowed_;
+  if (closed_) return;
+  closed_ = true;
+  notify();
 }
 
 }  // namespace mcp::supervisor

@@ -1,13 +1,12 @@
-// The one place where the event loop hands messages to HTTP threads. The loop pushes frames
-// and never waits; one HTTP thread waits and writes them to its client. It is bounded: a
-// client that cannot keep up overflows it and is disconnected, instead of growing our memory
-// or slowing the loop (design.md, "Threads").
+// Where the router leaves messages for one HTTP response or stream. The router pushes frames
+// and never waits; the response that reads the outbox is told through its listener and takes
+// them when its socket can take more. It is bounded: a client that cannot keep up overflows it
+// and is disconnected, instead of growing our memory or slowing the loop (design.md, "Threads").
+// Both sides run on the event loop.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,22 +24,28 @@ class Outbox {
 
   // False when the outbox is closed, or when this frame overflowed it (it is then closed).
   bool push(Frame frame);
-  // Waits up to timeout for frames and moves them all into out. Returns false once the outbox
-  // is closed and drained.
-  bool wait(std::vector<Frame>& out, std::chrono::milliseconds timeout);
+  // Moves every queued frame into out. Returns false once the outbox is closed and was
+  // already drained.
+  bool take(std::vector<Frame>& out);
   void close();
-  bool closed() const;
-  bool overflowed() const;
+  bool closed() const { return closed_; }
+  bool overflowed() const { return overflowed_; }
   std::size_t max_bytes() const { return max_bytes_; }
+  // Runs after every push and after close. It must not call back into whoever pushed: the
+  // router is in the middle of its work (HTTP responses post their pump instead).
+  void set_listener(std::function<void()> listener) { listener_ = std::move(listener); }
 
  private:
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
+  void notify() const {
+    if (listener_) listener_();
+  }
+
   std::deque<Frame> frames_;
   std::size_t bytes_ = 0;
   std::size_t max_bytes_;
   bool closed_ = false;
   bool overflowed_ = false;
+  std::function<void()> listener_;
 };
 
 }  // namespace mcp::supervisor

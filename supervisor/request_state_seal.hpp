@@ -16,7 +16,7 @@ namespace mcp::supervisor {
 
 class RequestStateSeal {
  public:
-  // A fresh random key (getrandom); throws if the kernel gives none.
+  // A fresh random key (getrandom); throws if the kernel gives none or HMAC does not work.
   RequestStateSeal();
   explicit RequestStateSeal(const std::array<unsigned char, 32>& key) : key_(key) {}
 
