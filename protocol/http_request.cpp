@@ -367,7 +367,8 @@ bool RequestParser::on_headers_end() {
                          " bytes long, over the limit of " +
                          std::to_string(limits_.max_body_bytes));
   remaining_ = length;
-  request_.body.reserve(length);
+  // What arrives, not what is announced: a short head must not make us hold megabytes.
+  request_.body.reserve(std::min<std::size_t>(length, 64 * 1024));
   state_ = length == 0 ? State::done : State::body;
   return true;
 }

@@ -75,7 +75,7 @@ class RequestParser {
   const ParseError& error() const { return error_; }
   // True once the header block was read (the body may still be coming): the moment to answer
   // "Expect: 100-continue".
-  bool headers_done() const { return state_ > State::headers; }
+  bool headers_done() const { return state_ > State::headers && state_ != State::failed; }
   // True once any byte of the current request arrived.
   bool started() const { return started_; }
   const Limits& limits() const { return limits_; }
@@ -108,7 +108,6 @@ class RequestParser {
   Request request_;
   ParseError error_;
   std::string line_;  // a line split across feeds
-  bool line_complete_ = false;
   std::size_t header_bytes_ = 0;
   std::size_t trailer_count_ = 0;
   std::size_t remaining_ = 0;  // of the body, or of the current chunk

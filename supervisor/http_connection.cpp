@@ -3,6 +3,8 @@
 #include <asio/write.hpp>
 #include <ctime>
 
+#include "protocol/jsonrpc.hpp"
+
 namespace mcp::supervisor {
 
 namespace {
@@ -234,10 +236,9 @@ void HttpConnection::process_input() {
 void HttpConnection::answer_parse_error(const http::ParseError& error) {
   // The framing of what follows is unknown: answer and close.
   keep_alive_ = false;
-  const std::string body = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
-                           "\"message\":\"" +
-                           std::string(reason_phrase(error.status)) + ": " + error.reason +
-                           "\"}}";
+  const std::string body = jsonrpc::error_response(
+      "null", jsonrpc::code::invalid_request,
+      std::string(reason_phrase(error.status)) + ": " + error.reason);
   const std::string length = std::to_string(body.size());
   send(head(error.status, "application/json; charset=utf-8", &length, {}, false, false) + body);
   response_ended(false);
