@@ -14,6 +14,11 @@ namespace {
 // last response (a 413, say) before the client read it (RFC 9112 section 9.6).
 constexpr auto linger_timeout = std::chrono::seconds(2);
 constexpr std::size_t read_chunk_bytes = 16 * 1024;
+// We close an idle connection this long after the time we announce. A client stops reusing a
+// connection before the announced time (Node's fetch: a second before), but a client whose
+// event loop is busy may send late; if we closed exactly on time, that POST would meet our FIN
+// and fail, since a POST is not retried (docs/scaling.md, "Limits").
+constexpr auto idle_close_grace = std::chrono::seconds(5);
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -391,7 +396,7 @@ void HttpConnection::check_timeouts(Clock::time_point now) {
       keep_alive_ = false;
       answer_parse_error({408, "the request did not arrive in time"});
     }
-  } else if (now - idle_since_ > settings_.idle_timeout) {
+  } else if (now - idle_since_ > settings_.idle_timeout + idle_close_grace) {
     close();
   }
 }
