@@ -3,7 +3,7 @@
 // against a direct stdio baseline, with the official MCP TypeScript SDK client.
 //
 //   node bench/bench.mjs [--calls 2000] [--warmup 200] [--duration 5] [--sessions 1,4,16]
-//                        [--backends 10] [--no-raw] [--latency-max-seconds 10]
+//                        [--backends 10] [--no-raw] [--no-c-client] [--latency-max-seconds 10]
 //                        [--drain-seconds 20] [--out FILE] [--max-seconds S]
 //
 // See bench/README.md for what is measured and how to read the output.
@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -34,6 +34,8 @@ const { connectDirect, connectStreamable, connectSse, connectRawStdio, connectRa
 const REPO_ROOT = path.resolve(HERE, '..');
 const BUILD_DIR = path.resolve(process.env.MCPROXY_BUILD_DIR || path.join(REPO_ROOT, 'build'));
 const TEST_SERVER_BIN = path.join(BUILD_DIR, 'tests', 'testserver', 'mcp-test-server');
+// bench/raw_latency.cpp: the client of paths (g) and (h); optional (skipped with a note if absent).
+const RAW_LATENCY_BIN = path.join(BUILD_DIR, 'bench', 'mcp-raw-latency');
 
 const TARGET_ADDED_P50_US = 50;
 const TARGET_RSS_MB = 30;
@@ -50,6 +52,7 @@ const { values: argv } = parseArgs({
     sessions: { type: 'string', default: '1,4,16' },
     backends: { type: 'string', default: '10' },
     'no-raw': { type: 'boolean', default: false },
+    'no-c-client': { type: 'boolean', default: false },
     'latency-max-seconds': { type: 'string', default: '10' },
     'drain-seconds': { type: 'string', default: '20' },
     out: { type: 'string', default: path.join(HERE, 'results', 'latest.json') },
@@ -73,6 +76,7 @@ const OPT = {
   sessions: argv.sessions.split(',').map((s) => Math.max(1, posInt('sessions', s.trim()))),
   backends: Math.max(1, posInt('backends', argv.backends)),
   raw: !argv['no-raw'],
+  cClient: !argv['no-c-client'],
   // A latency path stops early after this long (measured) / a third of it (warm-up), so a
   // path with pathological latency cannot blow the run-time bound; the sample count is reported.
   latencyMaxS: Number(argv['latency-max-seconds']),
@@ -83,7 +87,10 @@ if (!(OPT.durationS > 0)) throw new Error(`--duration must be > 0 seconds`);
 // Default bound: generous over the expected run time (3 throughput modes x levels x duration,
 // latency at up to ~2 ms per call) but never below 3 minutes.
 const expectedS =
-  3 * OPT.sessions.length * (OPT.durationS + 1) + (OPT.raw ? 6 : 3) * (OPT.latencyMaxS * 4) / 3 + OPT.drainS + 20;
+  3 * OPT.sessions.length * (OPT.durationS + 1) +
+  ((OPT.raw ? 6 : 3) + (OPT.cClient ? 2 : 0)) * (OPT.latencyMaxS * 4) / 3 +
+  OPT.drainS +
+  20;
 OPT.maxSeconds = argv['max-seconds'] ? Number(argv['max-seconds']) : Math.max(180, Math.ceil(expectedS * 2));
 
 for (const [p, what] of [
@@ -199,6 +206,76 @@ async function measureLatency(label, connect, pidsOf) {
   } finally {
     if (client) await withDeadline(client.close(), 5000, `${label} close`).catch((e) => note(e.message));
   }
+}
+
+/**
+ * Sequential latency measured by the C client (bench/raw_latency.cpp, `mcp-raw-latency`), which
+ * times each call itself: `mcp-raw-latency MODE --calls N --warmup W ...args`. CPU of the gateway processes (`pidsOf`) is
+ * taken around the whole run and divided by warm-up + measured calls (the same echo call); the
+ * client's and, for stdio, the backend's come from the program and cover the measured calls only.
+ */
+async function measureCClient(label, mode, args, pidsOf) {
+  phase = `latency ${label}`;
+  log(`latency: ${label}`);
+  const pids = pidsOf ? await pidsOf() : {};
+  const c0 = cpuSnap(pids);
+  const t0 = now();
+  // The program has its own 10 s per-call timeout; this bounds a path that is merely slow.
+  const limitMs = Math.max(15000, Math.round(OPT.latencyMaxS * 2000));
+  const run = await new Promise((resolve) => {
+    const child = spawn(RAW_LATENCY_BIN, [mode, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('error', (e) => (stderr += e.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  const wallS = Number(now() - t0) / 1e9;
+  const c1 = cpuSnap(pids);
+  if (run.code !== 0) {
+    const why = run.signal ? `killed (${run.signal}) after ${Math.round(limitMs / 1000)} s` : `exit ${run.code}`;
+    const msg = `${why}: ${run.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`;
+    note(`latency ${label} failed: ${msg}`);
+    return { error: msg };
+  }
+  let r;
+  try {
+    r = JSON.parse(run.stdout.trim().split('\n').pop());
+  } catch (e) {
+    note(`latency ${label}: unreadable output ${JSON.stringify(run.stdout.slice(0, 200))}`);
+    return { error: `unreadable output: ${e.message}` };
+  }
+  const gatewayCpu = cpuPerCall(c0, c1, r.calls + r.warmup);
+  const res = {
+    n: r.calls,
+    p50: r.p50_us,
+    p90: r.p90_us,
+    p99: r.p99_us,
+    mean: r.mean_us,
+    min: r.min_us,
+    max: r.max_us,
+    warmup: r.warmup,
+    wallS: round2(wallS),
+    cpuUsPerCall: {
+      client: r.client_cpu_us_per_call,
+      supervisor: gatewayCpu.supervisor ?? null,
+      worker: gatewayCpu.worker ?? null,
+      backend: r.backend_cpu_us_per_call ?? gatewayCpu.backend ?? null,
+    },
+    client: 'mcp-raw-latency',
+  };
+  if (r.tcp_connections != null) {
+    res.tcpConnections = r.tcp_connections;
+    if (r.tcp_connections !== 1) note(`latency ${label}: the C client needed ${r.tcp_connections} TCP connections (1 expected)`);
+  }
+  return res;
 }
 
 /** `n` sessions calling back-to-back until a shared deadline; returns calls/s and latency under load. */
@@ -338,6 +415,7 @@ async function main() {
         ['mcproxy', path.join(BUILD_DIR, 'supervisor', 'mcproxy')],
         ['mcproxy-worker', path.join(BUILD_DIR, 'worker', 'mcproxy-worker')],
         ['mcp-test-server', TEST_SERVER_BIN],
+        ['mcp-raw-latency', RAW_LATENCY_BIN],
       ].map(([k, p]) => [k, fs.existsSync(p) ? fs.statSync(p).mtime.toISOString() : null]),
     ),
     git: gitInfo(),
@@ -371,6 +449,20 @@ async function main() {
       viaGw,
     );
   }
+  // Supplementary, no client library at all: a C client (bench/raw_latency.cpp).
+  const notes = [];
+  if (OPT.cClient && !fs.existsSync(RAW_LATENCY_BIN)) {
+    notes.push(`paths (g) and (h) skipped: ${RAW_LATENCY_BIN} is not built (ninja -C ${path.relative(REPO_ROOT, BUILD_DIR) || '.'} bench/mcp-raw-latency)`);
+    log(notes[notes.length - 1]);
+  } else if (OPT.cClient) {
+    latency.cStdio = await measureCClient('(g) raw stdio, C client', 'stdio', ['--', TEST_SERVER_BIN, '--name', 't0'], null);
+    latency.cHttp = await measureCClient(
+      '(h) raw HTTP /mcp keep-alive, C client',
+      'http',
+      ['--url', `${gw.url}/mcp`, '--tool', 't0__echo'],
+      viaGw,
+    );
+  }
 
   const p50 = (k) => latency[k]?.p50 ?? null;
   const diff = (x, y) => (p50(x) != null && p50(y) != null ? round1(p50(x) - p50(y)) : null);
@@ -381,6 +473,10 @@ async function main() {
   };
   if (OPT.raw) {
     derived.rawGatewayAddedP50Us = { keepAlive: diff('rawHttp', 'rawStdio'), newConnection: diff('rawHttpClose', 'rawStdio') };
+  }
+  if (latency.cStdio) {
+    derived.cClientGatewayAddedP50Us = diff('cHttp', 'cStdio');
+    derived.cClientRatioP50 = ratio('cHttp', 'cStdio');
   }
 
   // 2. Throughput ---------------------------------------------------------------
@@ -474,6 +570,7 @@ async function main() {
     throughput,
     memory: { startup: memStartup, afterLoad: memAfter, afterDrain: drain, descendantsAtEnd: leftovers },
     targets,
+    notes,
     anomalies,
   };
   fs.mkdirSync(path.dirname(OPT.out), { recursive: true });
@@ -521,6 +618,10 @@ function report(r) {
     rows.push(lrow('(e) raw HTTP /mcp keep-alive, no SDK', 'rawHttp', 'rawStdio'));
     rows.push(lrow('(f) raw HTTP /mcp conn per call, no SDK', 'rawHttpClose', 'rawStdio'));
   }
+  if (L.cStdio) {
+    rows.push(lrow('(g) raw stdio, C client', 'cStdio', 'cStdio'));
+    rows.push(lrow('(h) raw HTTP /mcp keep-alive, C client', 'cHttp', 'cStdio'));
+  }
   out.push(table(rows.filter(Boolean)));
   const d = r.derived;
   const t = r.targets.gatewayAddedP50;
@@ -541,6 +642,13 @@ function report(r) {
       );
     }
   }
+  if (d.cClientGatewayAddedP50Us !== undefined) {
+    out.push(
+      `gateway-added p50 without any client library: (h) − (g) = ${sign(d.cClientGatewayAddedP50Us)} µs ` +
+        `(h/g = ${d.cClientRatioP50 ?? '-'}; ratios of (g), (h) in the table are over (g))`,
+    );
+  }
+  for (const n of r.notes ?? []) out.push(`note: ${n}`);
   out.push(`target gateway-added p50 ≤ ${t.targetUs} µs: ${t.met ? 'MET' : 'NOT MET'}`);
 
   out.push('');

@@ -13,7 +13,7 @@ namespace {
 // sends. Closing a socket with unread data makes the kernel send RST, which can destroy our
 // last response (a 413, say) before the client read it (RFC 9112 section 9.6).
 constexpr auto linger_timeout = std::chrono::seconds(2);
-constexpr std::size_t read_chunk_bytes = 16 * 1024;
+constexpr std::size_t read_chunk_bytes = 64 * 1024;
 // We close an idle connection this long after the time we announce. A client stops reusing a
 // connection before the announced time (Node's fetch: a second before), but a client whose
 // event loop is busy may send late; if we closed exactly on time, that POST would meet our FIN
@@ -163,8 +163,7 @@ HttpConnection::HttpConnection(asio::ip::tcp::socket socket, const ConnectionSet
       settings_(settings),
       on_request_(std::move(on_request)),
       on_closed_(std::move(on_closed)),
-      parser_(settings.limits),
-      read_buffer_(read_chunk_bytes) {}
+      parser_(settings.limits) {}
 
 void HttpConnection::start() {
   std::error_code ec;
@@ -185,19 +184,31 @@ void HttpConnection::read_more() {
       input_.size() > settings_.limits.max_body_bytes + settings_.limits.max_header_bytes)
     return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const std::error_code& ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  // Wait for readability, then read into a buffer every connection shares: an idle
+  // connection or an open stream then holds no read buffer of its own.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const std::error_code& ec) {
+                       self->on_readable(ec);
+                     });
 }
 
-void HttpConnection::on_read(const std::error_code& ec, std::size_t n) {
+void HttpConnection::on_readable(const std::error_code& ec) {
   reading_ = false;
   if (!open_) return;
-  if (ec) {
-    // The client closed or reset its side. HTTP clients do not half-close while they wait
-    // for an answer, so a response still owed has nobody to go to (and a 2026-07-28 request is
-    // cancelled by exactly this: specification, basic/transports/streamable-http).
+  // Every connection runs on the event loop's thread, and each keeps only what it has not
+  // parsed yet.
+  static thread_local std::vector<char> buffer(read_chunk_bytes);
+  std::error_code read_error = ec;
+  std::size_t n = 0;
+  if (!read_error) n = socket_.read_some(asio::buffer(buffer), read_error);
+  if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
+    read_more();
+    return;
+  }
+  if (read_error) {
+    // End of file or reset: the client is gone. HTTP clients do not half-close while they
+    // wait for an answer, so a response still owed has nobody to go to (and a 2026-07-28
+    // request is cancelled by exactly this: specification, basic/transports/streamable-http).
     close();
     return;
   }
@@ -205,7 +216,7 @@ void HttpConnection::on_read(const std::error_code& ec, std::size_t n) {
     read_more();
     return;
   }
-  input_.append(read_buffer_.data(), n);
+  input_.append(buffer.data(), n);
   if (!exchange_) process_input();
   read_more();
 }

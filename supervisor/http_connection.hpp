@@ -102,7 +102,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   using Clock = std::chrono::steady_clock;
 
   void read_more();
-  void on_read(const std::error_code& ec, std::size_t n);
+  void on_readable(const std::error_code& ec);
   // Parses what was received; dispatches a request once it is whole.
   void process_input();
   void answer_parse_error(const http::ParseError& error);
@@ -123,7 +123,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   ClosedHandler on_closed_;
   http::RequestParser parser_;
   std::string input_;  // received and not parsed yet
-  std::vector<char> read_buffer_;
   bool reading_ = false;
   std::shared_ptr<HttpExchange> exchange_;  // the request being answered
   bool keep_alive_ = true;                  // of that request
