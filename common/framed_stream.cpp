@@ -1,6 +1,7 @@
 #include "common/framed_stream.hpp"
 
 #include <asio/write.hpp>
+#include <vector>
 
 namespace mcp {
 
@@ -20,18 +21,29 @@ void FramedStream::start_reading(Handlers handlers) {
 }
 
 void FramedStream::read_more() {
-  descriptor_.async_read_some(
-      asio::buffer(read_buffer_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
-        if (!self->descriptor_.is_open()) return;
-        if (ec) {
-          self->fail(ec);
-          return;
-        }
-        self->framer_.feed(std::string_view(self->read_buffer_.data(), n), self->handlers_.on_line,
-                           self->handlers_.on_oversize);
-        // A handler may have closed the stream.
-        if (self->descriptor_.is_open()) self->read_more();
-      });
+  // Wait for readability, then read into one buffer all streams of this thread share: a
+  // stream then holds only the partial line it has not delivered yet, not 64 KiB of its own
+  // (the supervisor has one stream per worker, a worker three).
+  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [self = shared_from_this()](std::error_code ec) { self->read_ready(ec); });
+}
+
+void FramedStream::read_ready(std::error_code ec) {
+  if (!descriptor_.is_open()) return;
+  static thread_local std::vector<char> buffer(64 * 1024);
+  std::size_t n = 0;
+  if (!ec) n = descriptor_.read_some(asio::buffer(buffer), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    read_more();
+    return;
+  }
+  if (ec) {
+    fail(ec);
+    return;
+  }
+  framer_.feed(std::string_view(buffer.data(), n), handlers_.on_line, handlers_.on_oversize);
+  // A handler may have closed the stream.
+  if (descriptor_.is_open()) read_more();
 }
 
 void FramedStream::send(std::string_view frame) {

@@ -7,7 +7,6 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 
-#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +45,7 @@ class FramedStream : public std::enable_shared_from_this<FramedStream> {
 
  private:
   void read_more();
+  void read_ready(std::error_code ec);
   void write_more();
   void fail(std::error_code ec);
 
@@ -56,7 +56,6 @@ class FramedStream : public std::enable_shared_from_this<FramedStream> {
   // See LineFramer::dropped_head(); valid in the on_oversize handler.
   const LineFramer& framer() const { return framer_; }
   Handlers handlers_;
-  std::array<char, 65536> read_buffer_{};
   std::string writing_;  // owned by the write in flight
   std::string pending_;  // frames queued behind it
   bool write_in_flight_ = false;

@@ -31,9 +31,8 @@ int check_config(const std::string& path) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
-  // glibc gives each thread that allocates an arena of its own; with one HTTP thread per
-  // connection that is dozens of mostly idle arenas, megabytes of resident memory that a
-  // service meant to run for months should not hold. Two arenas are plenty for our contention.
+  // glibc gives each thread that allocates an arena of its own. We have two threads (the event
+  // loop and the watchdog); the cap keeps it so if a library ever starts threads of its own.
   ::mallopt(M_ARENA_MAX, 2);
   // A fixed mmap threshold turns off glibc's dynamic one, which rises to the size of the
   // largest block freed (up to 32 MiB) and lets the heap keep twice that: after a few 12 MB

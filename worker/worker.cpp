@@ -1,5 +1,7 @@
 #include "worker/worker.hpp"
 
+#include <malloc.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -298,6 +300,9 @@ void Worker::apply(const CatalogFetcher::Step& step) {
       if (slot_ != nullptr) slot_->phase = static_cast<std::uint32_t>(WorkerPhase::ready);
       next_ping_at_ = std::chrono::steady_clock::now() + options_.ping_interval;
       send_to_supervisor(channel::method::ready, fetcher_.ready_params());
+      // Start-up (the handshake, every list page) is the worker's biggest allocation burst;
+      // give the freed pages back now rather than holding them for the worker's life.
+      ::malloc_trim(0);
     }
     return;
   }
