@@ -98,9 +98,12 @@ describe('a 2026-07-28 backend behind the gateway, with clients of both eras', {
 
         const progress = [];
         await L.callTool({ name: 'm__test_tool_with_progress', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
-        // Over legacy SSE the last notification was missing at the SDK client in 1 of 4 loaded
-        // runs although the gateway writes it before the result on the same stream (open
-        // question, stop note of issue 5); the first two must always arrive, in order.
+        // The last notification can be lost inside the 1.x SDK client: it runs notification
+        // handlers a microtask later (Protocol._onnotification) but response handlers at once,
+        // and the response handler removes the progress handler. When the backend's last
+        // progress and its result reach the client in one read (the gateway writes them in
+        // order, often in one write), the progress arrives to a removed handler ("unknown
+        // token"). Not ours to fix; the first two must always arrive, in order.
         const seen = progress.map((p) => p.progress);
         assert.deepEqual(seen.slice(0, 2), [0, 50], JSON.stringify(progress));
         assert.ok(seen.length <= 3 && (seen.length < 3 || seen[2] === 100), JSON.stringify(progress));
