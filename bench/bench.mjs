@@ -34,8 +34,8 @@ const { connectDirect, connectStreamable, connectSse, connectRawStdio, connectRa
 const REPO_ROOT = path.resolve(HERE, '..');
 const BUILD_DIR = path.resolve(process.env.MCPROXY_BUILD_DIR || path.join(REPO_ROOT, 'build'));
 const TEST_SERVER_BIN = path.join(BUILD_DIR, 'tests', 'testserver', 'mcp-test-server');
-// bench/raw_latency.cpp: the client of paths (g) and (h); optional (skipped with a note if absent).
-const RAW_LATENCY_BIN = path.join(BUILD_DIR, 'bench', 'mcp-raw-latency');
+// bench/raw_client: the client of paths (g) and (h); optional (skipped with a note if absent).
+const RAW_LATENCY_BIN = path.resolve(process.env.MCP_RAW_LATENCY_BIN || path.join(BUILD_DIR, 'bench', 'mcp-raw-latency'));
 
 const TARGET_ADDED_P50_US = 50;
 const TARGET_RSS_MB = 30;
@@ -209,7 +209,7 @@ async function measureLatency(label, connect, pidsOf) {
 }
 
 /**
- * Sequential latency measured by the C client (bench/raw_latency.cpp, `mcp-raw-latency`), which
+ * Sequential latency measured by the C client (bench/raw_client, `mcp-raw-latency`), which
  * times each call itself: `mcp-raw-latency MODE --calls N --warmup W ...args`. CPU of the gateway processes (`pidsOf`) is
  * taken around the whole run and divided by warm-up + measured calls (the same echo call); the
  * client's and, for stdio, the backend's come from the program and cover the measured calls only.
@@ -449,7 +449,7 @@ async function main() {
       viaGw,
     );
   }
-  // Supplementary, no client library at all: a C client (bench/raw_latency.cpp).
+  // Supplementary, no client library at all: a C client (bench/raw_client).
   const notes = [];
   if (OPT.cClient && !fs.existsSync(RAW_LATENCY_BIN)) {
     notes.push(`paths (g) and (h) skipped: ${RAW_LATENCY_BIN} is not built (ninja -C ${path.relative(REPO_ROOT, BUILD_DIR) || '.'} bench/mcp-raw-latency)`);

@@ -6,18 +6,22 @@
 //
 //   node bench/peers.mjs [--targets direct,mcproxy,...] [--calls 2000] [--warmup 200]
 //                        [--duration 5] [--sessions 1,4,16] [--backends 10] [--no-everything]
+//                        [--no-c-client] [--c-sessions 1,16]
 //                        [--out FILE] [--svg FILE] [--max-seconds S]
 //
 // Figures per target: echo tools/call p50/p99 at one session, calls/s at 1/4/16 sessions,
 // cold start with 10 backends until every tool is listed, RSS/PSS of the gateway's own
 // processes (backends excluded), reload latency, crash-recovery time; then each as a ratio to
 // the best peer and to direct stdio. bench/README.md ("Peers") explains how each is measured.
+// The latency p50 and calls/s are measured a second time with the C client mcp-raw-latency
+// (bench/raw_client: one thread, no MCP library), so that the gateways' capacity shows rather
+// than the SDK client's; it is ${MCP_RAW_LATENCY_BIN:-${MCPROXY_BUILD_DIR}/bench/mcp-raw-latency}.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -28,6 +32,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
 const BUILD_DIR = path.resolve(process.env.MCPROXY_BUILD_DIR || path.join(REPO_ROOT, 'build'));
 const TEST_SERVER_BIN = path.join(BUILD_DIR, 'tests', 'testserver', 'mcp-test-server');
+// bench/raw_client: the C client of the "C client" rows; optional (skipped with a note if absent).
+const RAW_CLIENT_BIN = path.resolve(process.env.MCP_RAW_LATENCY_BIN || path.join(BUILD_DIR, 'bench', 'mcp-raw-latency'));
 
 let T;
 try {
@@ -53,6 +59,8 @@ const { values: argv } = parseArgs({
     sessions: { type: 'string', default: '1,4,16' },
     backends: { type: 'string', default: '10' },
     'no-everything': { type: 'boolean', default: false },
+    'no-c-client': { type: 'boolean', default: false },
+    'c-sessions': { type: 'string' },
     out: { type: 'string', default: path.join(HERE, 'results', 'peers-latest.json') },
     svg: { type: 'string', default: path.join(HERE, 'results', 'peers-latency.svg') },
     'max-seconds': { type: 'string', default: '1200' },
@@ -60,7 +68,7 @@ const { values: argv } = parseArgs({
   },
 });
 if (argv.help) {
-  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n').replace(/^\/\/ ?/gm, ''));
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n').replace(/^\/\/ ?/gm, ''));
   process.exit(0);
 }
 const OPT = {
@@ -72,10 +80,12 @@ const OPT = {
   sessions: argv.sessions.split(',').map(Number),
   backends: Number(argv.backends),
   everything: !argv['no-everything'],
+  cClient: !argv['no-c-client'],
   out: path.resolve(argv.out),
   svg: path.resolve(argv.svg),
   maxSeconds: Number(argv['max-seconds']),
 };
+OPT.cSessions = argv['c-sessions'] ? argv['c-sessions'].split(',').map(Number) : [...new Set([1, Math.max(...OPT.sessions)])];
 for (const t of OPT.targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 for (const p of [path.join(BUILD_DIR, 'supervisor', 'mcproxy'), TEST_SERVER_BIN]) {
   if (!fs.existsSync(p)) {
@@ -277,6 +287,103 @@ async function measureThroughput(h, variant, n) {
   }
 }
 
+/**
+ * The C client (bench/raw_client, `mcp-raw-latency`) for target `h` over `variant`: session i
+ * uses the URL and tool SDK session i uses (comma-separated lists, taken round-robin by the
+ * client). Direct stdio: one backend process per session, the same command line for all.
+ */
+function cClientTarget(h, variant) {
+  if (variant === 'stdio') {
+    const b = h.backends[0];
+    return { mode: 'stdio', opts: [], command: ['--', b.command, ...b.args] };
+  }
+  const n = h.backends.length;
+  const collapse = (xs) => (xs.every((x) => x === xs[0]) ? [xs[0]] : xs);
+  const urls = collapse(Array.from({ length: n }, (_, j) => h.urlFor(variant, j)));
+  const tools = collapse(Array.from({ length: n }, (_, j) => h.toolName(j, 'echo')));
+  return { mode: variant === 'streamable' ? 'http' : 'sse', opts: ['--url', urls.join(','), '--tool', tools.join(',')], command: [] };
+}
+
+/** Runs mcp-raw-latency; resolves to its JSON report, rejects with its stderr's last line. */
+function runCClient(args, limitMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(RAW_CLIENT_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('error', (e) => (stderr += e.message));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        const why = signal ? `killed (${signal}) after ${Math.round(limitMs / 1000)} s` : `exit ${code}`;
+        reject(new Error(`${why}: ${stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      } catch (e) {
+        reject(new Error(`unreadable output ${JSON.stringify(stdout.slice(0, 200))}: ${e.message}`));
+      }
+    });
+  });
+}
+
+/** Sequential echo calls on one C-client session (it times each call itself). */
+async function measureCLatency(h, variant) {
+  log(`  latency ${h.id} ${variant}, C client`);
+  const { mode, opts, command } = cClientTarget(h, variant);
+  // The client has a 10 s per-call timeout but no overall cap; this bounds a merely slow path.
+  const limitMs = Math.max(30000, OPT.latencyMaxS * 3000);
+  try {
+    const r = await runCClient([mode, ...opts, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...command], limitMs);
+    return {
+      n: r.calls,
+      p50: r.p50_us,
+      p90: r.p90_us,
+      p99: r.p99_us,
+      mean: r.mean_us,
+      min: r.min_us,
+      max: r.max_us,
+      warmup: r.warmup,
+      clientCpuUsPerCall: r.client_cpu_us_per_call,
+      tcpConnections: r.tcp_connections ?? null,
+    };
+  } catch (e) {
+    note(`latency ${h.id} ${variant} (C client): ${e.message}`);
+    return { error: e.message };
+  }
+}
+
+/** n C-client sessions, one thread polling them all, calling back-to-back until the deadline. */
+async function measureCThroughput(h, variant, n) {
+  log(`  throughput ${h.id} ${variant} x${n}, C client`);
+  const { mode, opts, command } = cClientTarget(h, variant);
+  // Start-up (30 s cap), the last calls (10 s timeout) and closing (6 s) on top of the duration.
+  const limitMs = OPT.durationS * 1000 + 60000;
+  try {
+    const r = await runCClient([mode, ...opts, '--sessions', String(n), '--duration', String(OPT.durationS), ...command], limitMs);
+    if (r.errors) note(`throughput ${h.id} ${variant} x${n} (C client): ${r.errors} failed or wrong calls (${r.wrong_answers} wrong answers), first: ${r.first_error}`);
+    return {
+      sessions: n,
+      calls: r.calls,
+      errors: r.errors,
+      wrongAnswers: r.wrong_answers,
+      firstError: r.first_error ?? null,
+      callsPerSec: r.calls_per_s,
+      p50: r.p50_us,
+      p99: r.p99_us,
+      elapsedS: r.elapsed_s,
+      clientCpuUsPerCall: r.client_cpu_us_per_call,
+      tcpConnections: r.tcp_connections ?? null,
+    };
+  } catch (e) {
+    note(`throughput ${h.id} ${variant} x${n} (C client): ${e.message}`);
+    return { sessions: n, error: e.message };
+  }
+}
+
 /** Add-server config edit until the new server's echo answers on an already open session. */
 async function measureReload(h) {
   log(`  reload ${h.id}`);
@@ -397,6 +504,15 @@ async function runTarget(id, nTools, samplesOut) {
       for (const n of OPT.sessions) r.throughput[v].push(await measureThroughput(h, v, n));
     }
     r.memAfterLoad = memoryOf(h);
+    if (OPT.cClient) {
+      // After memAfterLoad, so that figure stays the SDK load's, as in earlier runs.
+      r.cClient = { latency: {}, throughput: {} };
+      for (const v of spec.variants) r.cClient.latency[v] = await measureCLatency(h, v);
+      for (const v of spec.variants) {
+        r.cClient.throughput[v] = [];
+        for (const n of OPT.cSessions) r.cClient.throughput[v].push(await measureCThroughput(h, v, n));
+      }
+    }
     r.reload = spec.reload ? { how: spec.reload, ...(await measureReload(h)) } : { na: spec.reloadNa };
     r.crash = id === 'direct' ? { na: 'no gateway: the client owns the process' } : await measureCrash(h);
   } catch (e) {
@@ -484,6 +600,27 @@ function buildRows(res) {
       add(`tput${n}-${v}`, `calls/s, ${n} session${n > 1 ? 's' : ''}, ${VLABEL[v]}`, 'higher', 'n', tp, { directVal: d });
     }
   }
+  if (OPT.cClient) {
+    const C = ', C client';
+    for (const v of ['streamable', 'sse']) {
+      const dLat = direct((t) => t.cClient.latency.stdio);
+      const lat = (t) => t.cClient?.latency?.[v]?.p50 ?? null;
+      add(`p50-${v}-c`, `echo p50, 1 session, ${VLABEL[v]}${C} (µs)`, 'lower', 'us', lat, { directVal: dLat?.p50 ?? null });
+      add(`added-${v}-c`, `gateway-added p50, ${VLABEL[v]}${C} (µs)`, 'lower', 'us', (t) => (lat(t) != null && dLat?.p50 != null ? round1(lat(t) - dLat.p50) : null), { vsDirect: false, directVal: 0 });
+    }
+    for (const v of ['streamable', 'sse']) {
+      for (const n of OPT.cSessions) {
+        const tp = (t) => {
+          const x = t.cClient?.throughput?.[v]?.find((y) => y.sessions === n);
+          if (!x || x.error) return null;
+          if (x.wrongAnswers) return 'wrong answers*';
+          return x.errors ? `${x.callsPerSec}*` : x.callsPerSec;
+        };
+        const d = direct((t) => t.cClient.throughput.stdio.find((y) => y.sessions === n).callsPerSec);
+        add(`tput${n}-${v}-c`, `calls/s, ${n} session${n > 1 ? 's' : ''}, ${VLABEL[v]}${C}`, 'higher', 'n', tp, { directVal: d });
+      }
+    }
+  }
   add('cold', `cold start, ${OPT.backends} test-server backends, until all tools listed (ms)`, 'lower', 'ms', (t) => t.coldStartMs);
   if (res.everything) {
     const ge = (id, f) => {
@@ -545,6 +682,16 @@ function goals(rows) {
       met: r.mcproxyOverBestPeer != null && r.mcproxyOverBestPeer >= 10,
     });
   }
+  const nc = Math.max(...OPT.cSessions);
+  for (const v of ['streamable', 'sse']) {
+    const r = row(`tput${nc}-${v}-c`);
+    if (!r?.bestPeer) continue;
+    out.push({
+      goal: `≥ 10× the best peer's throughput at ${nc} sessions (${VLABEL[v]}, C client; best peer ${r.bestPeer.id} ${r.bestPeer.value}/s)`,
+      measured: `${r.values.mcproxy}/s = ${r.mcproxyOverBestPeer}×`,
+      met: r.mcproxyOverBestPeer != null && r.mcproxyOverBestPeer >= 10,
+    });
+  }
   for (const k of ['rss-idle', 'rss-load']) {
     const r = row(k);
     if (!r?.bestPeer) continue;
@@ -588,6 +735,7 @@ function report(res) {
   ]);
   out.push(table([header, ...body]));
   out.push('* some calls failed or got another session\'s answer (see notes); direct throughput: one backend process per session');
+  if (OPT.cClient) out.push(`C client: ${path.relative(process.cwd(), RAW_CLIENT_BIN)} (bench/raw_client), one thread polling every session, no MCP library`);
   out.push('');
   out.push('Crash recovery details:');
   for (const id of OPT.targets) {
@@ -630,6 +778,7 @@ async function main() {
       ['@modelcontextprotocol/sdk', 'supergateway', 'mcp-proxy', 'mcp-hub', '@modelcontextprotocol/server-everything'].map((p) => [p, pkgVersion(p)]),
     ),
     buildDir: BUILD_DIR,
+    cClient: OPT.cClient ? RAW_CLIENT_BIN : null,
     build: buildType(),
     git: (() => {
       try {
@@ -640,6 +789,11 @@ async function main() {
     })(),
     options: { ...OPT, out: path.relative(REPO_ROOT, OPT.out), svg: path.relative(REPO_ROOT, OPT.svg) },
   };
+  if (OPT.cClient && !fs.existsSync(RAW_CLIENT_BIN)) {
+    note(`C client rows skipped: ${RAW_CLIENT_BIN} is not built (ninja -C ${path.relative(REPO_ROOT, BUILD_DIR) || '.'} bench/mcp-raw-latency, or set MCP_RAW_LATENCY_BIN)`);
+    OPT.cClient = false;
+    meta.cClient = null;
+  }
   const nTools = { testserver: await toolCount(testServerBackend(TEST_SERVER_BIN, 'probe')) };
   if (OPT.everything) nTools.everything = await toolCount(everythingBackend('probe'));
   log(`tools per backend: ${JSON.stringify(nTools)}`);

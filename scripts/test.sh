@@ -81,6 +81,11 @@ run_suite() {  # label build_dir [meson options...]
   "$dir/tests/unit/unit-tests" --gtest_brief=1 >"$logs/$label-unit.log" 2>&1
   grep -E '^\[  (PASSED|FAILED) |FAILED|runtime error|AddressSanitizer' "$logs/$label-unit.log" | head -40
   count_gtest "$logs/$label-unit.log"
+  if [ -x "$dir/bench/raw-client-tests" ]; then  # the benchmark client's own parsers
+    "$dir/bench/raw-client-tests" --gtest_brief=1 >"$logs/$label-raw-client.log" 2>&1
+    grep -E '^\[  (PASSED|FAILED) |FAILED|runtime error|AddressSanitizer' "$logs/$label-raw-client.log" | head -20
+    count_gtest "$logs/$label-raw-client.log"
+  fi
   echo "=== $label: end-to-end tests"
   MCPROXY_BUILD_DIR="$dir" timeout 900 "$root/tests/e2e/run.sh" >"$logs/$label-e2e.log" 2>&1
   grep -E '^not ok|^ +not ok|^# (pass|fail)' "$logs/$label-e2e.log" | head -40

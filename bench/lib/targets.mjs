@@ -5,6 +5,7 @@
 //                                    backends are "the gateway's own processes")
 //     endpoints: [{ transport, url, backends: [index...] }]   where each backend is served
 //     connect(variant, i)  -> client for backend i (i mod n) over that variant's transport
+//     urlFor(variant, i)   -> the URL that client uses (null for direct stdio)
 //     toolName(i, tool)    -> the name under which backend i's tool is listed
 //     expectedTools(nPerBackend) -> per endpoint, how many tools a full listing has
 //     addServer(backend)   -> rewrites the config with one more backend (reload targets only)
@@ -308,6 +309,7 @@ export async function launch(id, backends, ctx) {
     case 'direct': {
       h.endpoints = backends.map((b, j) => ({ transport: 'stdio', target: b, backends: [j] }));
       h.connect = (variant, i) => connectSdk('stdio', backends[i % n]);
+      h.urlFor = () => null;
       h.toolName = (i, tool) => tool;
       h.stop = async () => {};
       break;
@@ -323,6 +325,7 @@ export async function launch(id, backends, ctx) {
       const urlOf = (variant) => (variant === 'sse' ? `${base}/sse` : `${base}/mcp`);
       h.endpoints = [{ transport: 'streamable', target: urlOf('streamable'), backends: backends.map((_, j) => j) }];
       h.connect = (variant, i) => connectSdk(variant, urlOf(variant));
+      h.urlFor = (variant) => urlOf(variant);
       h.toolName = (i, tool) => `${h.backends[i % h.backends.length].name}__${tool}`;
       h.addServer = (b) => {
         h.backends.push(b);
@@ -346,6 +349,7 @@ export async function launch(id, backends, ctx) {
       const urlOf = (variant, j) => `http://127.0.0.1:${ports[j]}${sse ? '/sse' : '/mcp'}`;
       h.endpoints = backends.map((_, j) => ({ transport: sse ? 'sse' : 'streamable', target: urlOf(null, j), backends: [j] }));
       h.connect = (variant, i) => connectSdk(variant, perInstance(urlOf)(variant, i));
+      h.urlFor = perInstance(urlOf);
       h.toolName = (i, tool) => tool;
       break;
     }
@@ -360,6 +364,7 @@ export async function launch(id, backends, ctx) {
       const urlOf = (variant, j) => `http://127.0.0.1:${ports[j]}${variant === 'sse' ? '/sse' : '/mcp'}`;
       h.endpoints = backends.map((_, j) => ({ transport: 'streamable', target: urlOf('streamable', j), backends: [j] }));
       h.connect = (variant, i) => connectSdk(variant, perInstance(urlOf)(variant, i));
+      h.urlFor = perInstance(urlOf);
       h.toolName = (i, tool) => tool;
       break;
     }
@@ -374,6 +379,7 @@ export async function launch(id, backends, ctx) {
       const url = `http://127.0.0.1:${port}/mcp`;
       h.endpoints = [{ transport: 'sse', target: url, backends: backends.map((_, j) => j) }];
       h.connect = (variant, i) => connectSdk('sse', url);
+      h.urlFor = () => url;
       h.toolName = (i, tool) => `${h.backends[i % h.backends.length].name.replace(/[^a-zA-Z0-9]/g, '_')}__${tool}`;
       h.addServer = (b) => {
         h.backends.push(b);
