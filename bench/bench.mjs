@@ -11,13 +11,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { startGateway, waitFor, descendants } from './lib/gateway.mjs';
 import { summarize, usBetween, table, fmtUs, fmtKb, round1, round2 } from './lib/stats.mjs';
 import { procMem, procStat, cpuOf, selfCpuUs, machineInfo } from './lib/proc.mjs';
+import { runCClient } from './lib/c_client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -222,35 +223,18 @@ async function measureCClient(label, mode, args, pidsOf) {
   const t0 = now();
   // The program has its own 10 s per-call timeout; this bounds a path that is merely slow.
   const limitMs = Math.max(15000, Math.round(OPT.latencyMaxS * 2000));
-  const run = await new Promise((resolve) => {
-    const child = spawn(RAW_LATENCY_BIN, [mode, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('error', (e) => (stderr += e.message));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  let r;
+  let failure;
+  try {
+    r = await runCClient(RAW_LATENCY_BIN, [mode, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...args], limitMs);
+  } catch (e) {
+    failure = e.message;
+  }
   const wallS = Number(now() - t0) / 1e9;
   const c1 = cpuSnap(pids);
-  if (run.code !== 0) {
-    const why = run.signal ? `killed (${run.signal}) after ${Math.round(limitMs / 1000)} s` : `exit ${run.code}`;
-    const msg = `${why}: ${run.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`;
-    note(`latency ${label} failed: ${msg}`);
-    return { error: msg };
-  }
-  let r;
-  try {
-    r = JSON.parse(run.stdout.trim().split('\n').pop());
-  } catch (e) {
-    note(`latency ${label}: unreadable output ${JSON.stringify(run.stdout.slice(0, 200))}`);
-    return { error: `unreadable output: ${e.message}` };
+  if (failure) {
+    note(`latency ${label} failed: ${failure}`);
+    return { error: failure };
   }
   const gatewayCpu = cpuPerCall(c0, c1, r.calls + r.warmup);
   const res = {

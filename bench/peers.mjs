@@ -21,12 +21,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { summarize, usBetween, table, round1, round2 } from './lib/stats.mjs';
 import { procMem, machineInfo } from './lib/proc.mjs';
+import { runCClient } from './lib/c_client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
@@ -304,32 +305,6 @@ function cClientTarget(h, variant) {
   return { mode: variant === 'streamable' ? 'http' : 'sse', opts: ['--url', urls.join(','), '--tool', tools.join(',')], command: [] };
 }
 
-/** Runs mcp-raw-latency; resolves to its JSON report, rejects with its stderr's last line. */
-function runCClient(args, limitMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(RAW_CLIENT_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('error', (e) => (stderr += e.message));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        const why = signal ? `killed (${signal}) after ${Math.round(limitMs / 1000)} s` : `exit ${code}`;
-        reject(new Error(`${why}: ${stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch (e) {
-        reject(new Error(`unreadable output ${JSON.stringify(stdout.slice(0, 200))}: ${e.message}`));
-      }
-    });
-  });
-}
-
 /** Sequential echo calls on one C-client session (it times each call itself). */
 async function measureCLatency(h, variant) {
   log(`  latency ${h.id} ${variant}, C client`);
@@ -337,7 +312,7 @@ async function measureCLatency(h, variant) {
   // The client has a 10 s per-call timeout but no overall cap; this bounds a merely slow path.
   const limitMs = Math.max(30000, OPT.latencyMaxS * 3000);
   try {
-    const r = await runCClient([mode, ...opts, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...command], limitMs);
+    const r = await runCClient(RAW_CLIENT_BIN, [mode, ...opts, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...command], limitMs);
     return {
       n: r.calls,
       p50: r.p50_us,
@@ -363,7 +338,7 @@ async function measureCThroughput(h, variant, n) {
   // Start-up (30 s cap), the last calls (10 s timeout) and closing (6 s) on top of the duration.
   const limitMs = OPT.durationS * 1000 + 60000;
   try {
-    const r = await runCClient([mode, ...opts, '--sessions', String(n), '--duration', String(OPT.durationS), ...command], limitMs);
+    const r = await runCClient(RAW_CLIENT_BIN, [mode, ...opts, '--sessions', String(n), '--duration', String(OPT.durationS), ...command], limitMs);
     if (r.errors) note(`throughput ${h.id} ${variant} x${n} (C client): ${r.errors} failed or wrong calls (${r.wrong_answers} wrong answers), first: ${r.first_error}`);
     return {
       sessions: n,
