@@ -93,57 +93,51 @@ Measurement measure_throughput(const SessionFactory& make_session, int sessions_
     return sessions[i]->state() == Session::State::idle && tally[i].errors < max_errors_per_session;
   };
 
-  // Warm-up: connection set-up and first-call costs stay out of the timed window.
-  std::size_t in_flight = 0;
-  std::vector<int> warmups_left(sessions.size(), warmup);
-  for (std::size_t i = 0; i < sessions.size(); ++i) {
-    if (warmups_left[i]-- > 0) {
-      start_call(i);
-      ++in_flight;
-    }
-  }
-  while (in_flight > 0) {
-    loop.run_once(no_deadline);
+  // Starts a call on every session that may, starts the next one on a session each time it is
+  // answered and still may, and returns once no call is in flight; on_result sees each answer.
+  const auto drive = [&](const auto& may_start, const auto& on_result) {
+    std::size_t in_flight = 0;
     for (std::size_t i = 0; i < sessions.size(); ++i) {
-      const auto r = sessions[i]->take_result();
-      if (!r) continue;
-      --in_flight;
-      if (r->kind != CallResult::Kind::ok) count_error(i, *r);
-      if (warmups_left[i]-- > 0 && can_call(i)) {
+      if (may_start(i)) {
         start_call(i);
         ++in_flight;
       }
     }
-  }
+    while (in_flight > 0) {
+      loop.run_once(no_deadline);
+      for (std::size_t i = 0; i < sessions.size(); ++i) {
+        const auto r = sessions[i]->take_result();
+        if (!r) continue;
+        --in_flight;
+        on_result(i, *r);
+        if (may_start(i)) {
+          start_call(i);
+          ++in_flight;
+        }
+      }
+    }
+  };
+
+  // Warm-up: connection set-up and first-call costs stay out of the timed window.
+  std::vector<int> warmups_left(sessions.size(), warmup);
+  drive([&](std::size_t i) { return warmups_left[i]-- > 0 && can_call(i); },
+        [&](std::size_t i, const CallResult& r) {
+          if (r.kind != CallResult::Kind::ok) count_error(i, r);
+        });
 
   long finished = 0;  // measured calls, successful or not
   const std::int64_t start_ns = now_ns();
   const std::int64_t end_ns = start_ns + static_cast<std::int64_t>(duration_s * 1e9);
   const CpuSnapshot cpu_before = cpu_snapshot(backends);
-  for (std::size_t i = 0; i < sessions.size(); ++i) {
-    if (can_call(i)) {
-      start_call(i);
-      ++in_flight;
-    }
-  }
-  while (in_flight > 0) {
-    loop.run_once(no_deadline);
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-      const auto r = sessions[i]->take_result();
-      if (!r) continue;
-      --in_flight;
-      ++finished;
-      if (r->kind == CallResult::Kind::ok) {
-        m.latencies_us.push_back(static_cast<double>(r->latency_ns) / 1000.0);
-      } else {
-        count_error(i, *r);
-      }
-      if (now_ns() < end_ns && can_call(i)) {
-        start_call(i);
-        ++in_flight;
-      }
-    }
-  }
+  drive([&](std::size_t i) { return now_ns() < end_ns && can_call(i); },
+        [&](std::size_t i, const CallResult& r) {
+          ++finished;
+          if (r.kind == CallResult::Kind::ok) {
+            m.latencies_us.push_back(static_cast<double>(r.latency_ns) / 1000.0);
+          } else {
+            count_error(i, r);
+          }
+        });
   m.elapsed_s = static_cast<double>(now_ns() - start_ns) / 1e9;
   m.record_cpu(cpu_before, cpu_snapshot(backends), finished);
   if (backends.empty()) m.tcp_connections = tcp_connections(sessions);

@@ -190,7 +190,7 @@ describe('shutdown and the shared-memory status board', { timeout: 180000 }, () 
         await c.close2();
       }
       await gw.waitForStatus((st) => st.sessions.total === 0 && st.inFlight === 0, 20000,
-        'all churn sessions closed (SSE ones are noticed at the next keepalive)');
+        'all churn sessions closed');
       // Idle kept-alive connections of the client's pool close within its keep-alive time
       // (4 s for Node's fetch; we close them 10 s after their last request at the latest).
       const fds1 = await waitFor(() => {

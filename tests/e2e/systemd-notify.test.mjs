@@ -84,8 +84,7 @@ describe('systemd notify protocol (fake NOTIFY_SOCKET)', { timeout: 180000 }, ()
       clients.push(await connectSse(gw.url));
       await listener.waitFor(/^STATUS=2\/2 servers ready, 1 session\(s\)$/, { from: fromClients, timeoutMs: 5000 });
       // Churn: sessions come and go quickly for a few seconds; STATUS may change only once a second.
-      // (Streamable HTTP clients only: they DELETE their session on close, so the count drops at
-      // once; a closed legacy SSE stream is noticed at the next keepalive write, up to 15 s later.)
+      // (Streamable HTTP clients: they DELETE their session on close, so the count drops at once.)
       const statusCount = () => listener.messages.slice(fromClients).filter((m) => m.payload.startsWith('STATUS=')).length;
       const churnStart = Date.now();
       let i = 0;
