@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startGateway, waitFor, descendants } from './lib/gateway.mjs';
 import { summarize, usBetween, table, fmtUs, fmtKb, round1, round2 } from './lib/stats.mjs';
 import { procMem, procStat, cpuOf, selfCpuUs, machineInfo } from './lib/proc.mjs';
-import { runCClient } from './lib/c_client.mjs';
+import { latencyOf, runCClient } from './lib/c_client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -238,14 +238,7 @@ async function measureCClient(label, mode, args, pidsOf) {
   }
   const gatewayCpu = cpuPerCall(c0, c1, r.calls + r.warmup);
   const res = {
-    n: r.calls,
-    p50: r.p50_us,
-    p90: r.p90_us,
-    p99: r.p99_us,
-    mean: r.mean_us,
-    min: r.min_us,
-    max: r.max_us,
-    warmup: r.warmup,
+    ...latencyOf(r),
     wallS: round2(wallS),
     cpuUsPerCall: {
       client: r.client_cpu_us_per_call,

@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 
 import { summarize, usBetween, table, round1, round2 } from './lib/stats.mjs';
 import { procMem, machineInfo } from './lib/proc.mjs';
-import { runCClient } from './lib/c_client.mjs';
+import { latencyOf, runCClient } from './lib/c_client.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
@@ -314,14 +314,7 @@ async function measureCLatency(h, variant) {
   try {
     const r = await runCClient(RAW_CLIENT_BIN, [mode, ...opts, '--calls', String(OPT.calls), '--warmup', String(OPT.warmup), ...command], limitMs);
     return {
-      n: r.calls,
-      p50: r.p50_us,
-      p90: r.p90_us,
-      p99: r.p99_us,
-      mean: r.mean_us,
-      min: r.min_us,
-      max: r.max_us,
-      warmup: r.warmup,
+      ...latencyOf(r),
       clientCpuUsPerCall: r.client_cpu_us_per_call,
       tcpConnections: r.tcp_connections ?? null,
     };

@@ -31,3 +31,8 @@ export function runCClient(bin, args, limitMs) {
     });
   });
 }
+
+/** The latency figures of a sequential (--calls) report, named as the benchmarks' JSON names them. */
+export function latencyOf(r) {
+  return { n: r.calls, p50: r.p50_us, p90: r.p90_us, p99: r.p99_us, mean: r.mean_us, min: r.min_us, max: r.max_us, warmup: r.warmup };
+}
