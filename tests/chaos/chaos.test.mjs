@@ -131,7 +131,10 @@ function leakProblems(base, now, expectedPids) {
   const unknown = live.filter((x) => !expectedPids.has(x.pid));
   if (unknown.length) p.push(`process: not a current worker or backend: ${unknown.map((x) => `${x.pid} ${x.cmd}`).join('; ')}`);
   if (now.strays.length) p.push(`process: escaped the tree: ${now.strays.map((x) => `${x.pid} ${x.cmd}`).join('; ')}`);
-  if (now.shmOurs.length !== base.shmOurs.length) p.push(`shm: ${now.shmOurs.join(', ')} vs ${base.shmOurs.join(', ')} at baseline`);
+  // A segment that appeared is a leak; one that went away is not (a stale segment whose dead
+  // owner's pid a process of ours happened to reuse, cleaned up meanwhile).
+  const added = now.shmOurs.filter((n) => !base.shmOurs.includes(n));
+  if (added.length) p.push(`shm: ${added.join(', ')} appeared (${base.shmOurs.join(', ')} at baseline)`);
   return p;
 }
 
