@@ -1,7 +1,8 @@
 #include "common/framed_stream.hpp"
 
 #include <asio/write.hpp>
-#include <vector>
+
+#include "common/shared_read_buffer.hpp"
 
 namespace mcp {
 
@@ -21,18 +22,18 @@ void FramedStream::start_reading(Handlers handlers) {
 }
 
 void FramedStream::read_more() {
-  // Wait for readability, then read into one buffer all streams of this thread share: a
-  // stream then holds only the partial line it has not delivered yet, not 64 KiB of its own
-  // (the supervisor has one stream per worker, a worker three).
+  // Wait for readability, then read into the thread's shared buffer: a stream holds only the
+  // partial line it has not delivered yet, not 64 KiB of its own (the supervisor has one stream
+  // per worker, a worker three).
   descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
                          [self = shared_from_this()](std::error_code ec) { self->read_ready(ec); });
 }
 
 void FramedStream::read_ready(std::error_code ec) {
   if (!descriptor_.is_open()) return;
-  static thread_local std::vector<char> buffer(64 * 1024);
+  const std::span<char> buffer = shared_read_buffer();
   std::size_t n = 0;
-  if (!ec) n = descriptor_.read_some(asio::buffer(buffer), ec);
+  if (!ec) n = descriptor_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     read_more();
     return;

@@ -3,6 +3,7 @@
 #include <asio/write.hpp>
 #include <ctime>
 
+#include "common/shared_read_buffer.hpp"
 #include "protocol/jsonrpc.hpp"
 
 namespace mcp::supervisor {
@@ -13,7 +14,6 @@ namespace {
 // sends. Closing a socket with unread data makes the kernel send RST, which can destroy our
 // last response (a 413, say) before the client read it (RFC 9112 section 9.6).
 constexpr auto linger_timeout = std::chrono::seconds(2);
-constexpr std::size_t read_chunk_bytes = 64 * 1024;
 // We close an idle connection this long after the time we announce. A client stops reusing a
 // connection before the announced time (Node's fetch: a second before), but a client whose
 // event loop is busy may send late; if we closed exactly on time, that POST would meet our FIN
@@ -22,27 +22,48 @@ constexpr auto idle_close_grace = std::chrono::seconds(5);
 
 const char* reason_phrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Status";
   }
 }
 
@@ -85,8 +106,8 @@ void HttpExchange::respond(int status, std::string body, std::string_view conten
   // 1xx, 204 and 304 have no body and no Content-Length (RFC 9110 section 8.6).
   const bool bodiless = status < 200 || status == 204 || status == 304;
   const std::string length = std::to_string(body.size());
-  std::string out = c.head(status, content_type, bodiless ? nullptr : &length,
-                           extra, /*chunked=*/false, c.keep_alive_);
+  std::string out = c.head(status, content_type, bodiless ? nullptr : &length, extra,
+                           /*chunked=*/false, c.keep_alive_);
   if (!bodiless) out += body;
   c.send(out);
   c.response_ended(c.keep_alive_);
@@ -98,8 +119,8 @@ void HttpExchange::begin_stream(const std::vector<http::Header>& extra) {
   HttpConnection& c = *connection_;
   // HTTP/1.0 has no chunked coding: the stream's end is the connection's.
   if (request_.minor_version == 0) c.keep_alive_ = false;
-  c.send(c.head(200, "text/event-stream", nullptr, extra, request_.minor_version >= 1,
-                c.keep_alive_));
+  c.send(
+      c.head(200, "text/event-stream", nullptr, extra, request_.minor_version >= 1, c.keep_alive_));
 }
 
 void HttpExchange::write(std::string_view data) {
@@ -184,23 +205,20 @@ void HttpConnection::read_more() {
       input_.size() > settings_.limits.max_body_bytes + settings_.limits.max_header_bytes)
     return;
   reading_ = true;
-  // Wait for readability, then read into a buffer every connection shares: an idle
-  // connection or an open stream then holds no read buffer of its own.
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const std::error_code& ec) {
-                       self->on_readable(ec);
-                     });
+  // Wait for readability, then read into the thread's shared buffer: an idle connection or
+  // an open stream holds no read buffer of its own.
+  socket_.async_wait(
+      asio::ip::tcp::socket::wait_read,
+      [self = shared_from_this()](const std::error_code& ec) { self->on_readable(ec); });
 }
 
 void HttpConnection::on_readable(const std::error_code& ec) {
   reading_ = false;
   if (!open_) return;
-  // Every connection runs on the event loop's thread, and each keeps only what it has not
-  // parsed yet.
-  static thread_local std::vector<char> buffer(read_chunk_bytes);
+  const std::span<char> buffer = shared_read_buffer();
   std::error_code read_error = ec;
   std::size_t n = 0;
-  if (!read_error) n = socket_.read_some(asio::buffer(buffer), read_error);
+  if (!read_error) n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_error);
   if (read_error == asio::error::would_block || read_error == asio::error::try_again) {
     read_more();
     return;
@@ -252,11 +270,11 @@ void HttpConnection::process_input() {
 void HttpConnection::answer_parse_error(const http::ParseError& error) {
   // The framing of what follows is unknown: answer and close.
   keep_alive_ = false;
-  const std::string body = jsonrpc::error_response(
-      "null", jsonrpc::code::invalid_request,
-      std::string(reason_phrase(error.status)) + ": " + error.reason);
+  const std::string body =
+      jsonrpc::error_response("null", jsonrpc::code::invalid_request,
+                              std::string(reason_phrase(error.status)) + ": " + error.reason);
   const std::string length = std::to_string(body.size());
-  send(head(error.status, "application/json; charset=utf-8", &length, {}, false, false) + body);
+  send(head(error.status, json_content_type, &length, {}, false, false) + body);
   response_ended(false);
 }
 
@@ -403,10 +421,8 @@ void HttpConnection::check_timeouts(Clock::time_point now) {
   }
   if (exchange_ || closing_) return;
   if (parser_.started()) {
-    if (now - request_started_ > settings_.request_timeout) {
-      keep_alive_ = false;
+    if (now - request_started_ > settings_.request_timeout)
       answer_parse_error({408, "the request did not arrive in time"});
-    }
   } else if (now - idle_since_ > settings_.idle_timeout + idle_close_grace) {
     close();
   }

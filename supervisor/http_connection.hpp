@@ -18,6 +18,10 @@ namespace mcp::supervisor {
 
 class HttpConnection;
 
+// The front's JSON replies say their charset: "application/json; charset=utf-8" (RFC 8259
+// section 11 allows the parameter; a few clients look for it).
+inline constexpr const char* json_content_type = "application/json; charset=utf-8";
+
 struct ConnectionSettings {
   http::Limits limits;
   // Between requests on a kept-alive connection; announced in the Keep-Alive header. An idle
@@ -57,7 +61,6 @@ class HttpExchange {
   void on_gone(std::function<void()> fn) { on_gone_ = std::move(fn); }
   bool gone() const { return gone_; }
   bool responded() const { return state_ != State::waiting; }
-  bool finished() const { return state_ == State::finished; }
   // The front is stopping: the response should end as soon as it can.
   void on_shutdown(std::function<void()> fn) { on_shutdown_ = std::move(fn); }
   // Whatever answers this exchange lives as long as it does.
@@ -95,7 +98,6 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void close_when_idle();
   // Called by the front about once a second: enforces the idle, request and write timeouts.
   void check_timeouts(std::chrono::steady_clock::time_point now);
-  bool is_open() const { return open_; }
 
  private:
   friend class HttpExchange;

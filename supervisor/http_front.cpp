@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/constant_time.hpp"
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "supervisor/outbox_responder.hpp"
@@ -31,6 +32,16 @@ std::string origin_host(std::string_view origin) {
         origin.substr(0, close == std::string_view::npos ? origin.size() : close + 1));
   }
   return std::string(origin.substr(0, origin.find_first_of(":/")));
+}
+
+// Calls fn on every value of the map, taken as a snapshot first: a connection may close, or a
+// responder end, and leave its map while fn runs.
+template <typename Map, typename Fn>
+void for_each_of_snapshot(const Map& map, Fn fn) {
+  std::vector<typename Map::mapped_type> values;
+  values.reserve(map.size());
+  for (const auto& [_, value] : map) values.push_back(value);
+  for (const auto& value : values) fn(value);
 }
 
 }  // namespace
@@ -74,10 +85,9 @@ HttpFront::~HttpFront() {
 bool HttpFront::bind(std::string& error) {
   std::error_code ec;
   asio::ip::tcp::resolver resolver(io_);
-  const auto results =
-      resolver.resolve(options_.host, std::to_string(options_.port),
-                       asio::ip::resolver_base::passive | asio::ip::resolver_base::numeric_service,
-                       ec);
+  const auto results = resolver.resolve(
+      options_.host, std::to_string(options_.port),
+      asio::ip::resolver_base::passive | asio::ip::resolver_base::numeric_service, ec);
   std::string why = ec ? ec.message() : "no address";
   for (const auto& entry : results) {
     acceptor_.close(ec);
@@ -130,8 +140,7 @@ void HttpFront::accept_next() {
                    " already open (limit " + std::to_string(options_.max_connections) + ")");
     } else {
       auto connection = std::make_shared<HttpConnection>(
-          std::move(socket), connection_settings_,
-          [this](const ExchangePtr& ex) { handle(ex); },
+          std::move(socket), connection_settings_, [this](const ExchangePtr& ex) { handle(ex); },
           [this](HttpConnection* c) { connections_.erase(c); });
       connections_.emplace(connection.get(), connection);
       connection->start();
@@ -142,17 +151,10 @@ void HttpFront::accept_next() {
 
 void HttpFront::sweep() {
   const auto now = std::chrono::steady_clock::now();
-  // Snapshots: a connection or responder may end, and leave its map, while being looked at.
-  std::vector<std::shared_ptr<HttpConnection>> connections;
-  connections.reserve(connections_.size());
-  for (const auto& [_, c] : connections_) connections.push_back(c);
-  for (const auto& c : connections) c->check_timeouts(now);
-  std::vector<std::weak_ptr<OutboxResponder>> responders;
-  responders.reserve(responders_.size());
-  for (const auto& [_, r] : responders_) responders.push_back(r);
-  for (const auto& weak : responders) {
+  for_each_of_snapshot(connections_, [&](const auto& c) { c->check_timeouts(now); });
+  for_each_of_snapshot(responders_, [&](const auto& weak) {
     if (auto r = weak.lock()) r->tick(now);
-  }
+  });
   const auto interval = std::min<std::chrono::milliseconds>(
       sweep_interval, std::max(options_.keepalive_interval / 2, std::chrono::milliseconds(10)));
   sweep_timer_.expires_after(interval);
@@ -166,14 +168,10 @@ void HttpFront::begin_stop() {
   std::error_code ec;
   acceptor_.close(ec);
   accept_retry_timer_.cancel();
-  std::vector<std::weak_ptr<OutboxResponder>> responders;
-  for (const auto& [_, r] : responders_) responders.push_back(r);
-  for (const auto& weak : responders) {
+  for_each_of_snapshot(responders_, [](const auto& weak) {
     if (auto r = weak.lock()) r->shut_down();
-  }
-  std::vector<std::shared_ptr<HttpConnection>> connections;
-  for (const auto& [_, c] : connections_) connections.push_back(c);
-  for (const auto& c : connections) c->close_when_idle();
+  });
+  for_each_of_snapshot(connections_, [](const auto& c) { c->close_when_idle(); });
 }
 
 void HttpFront::stop() {
@@ -182,9 +180,7 @@ void HttpFront::stop() {
   acceptor_.close(ec);
   sweep_timer_.cancel();
   accept_retry_timer_.cancel();
-  std::vector<std::shared_ptr<HttpConnection>> connections;
-  for (const auto& [_, c] : connections_) connections.push_back(c);
-  for (const auto& c : connections) c->close();
+  for_each_of_snapshot(connections_, [](const auto& c) { c->close(); });
   connections_.clear();
 }
 
@@ -231,14 +227,8 @@ bool HttpFront::authorized(const http::Request& req) const {
   if (header.size() <= scheme.size() || header.compare(0, scheme.size(), scheme) != 0) return false;
   const std::string_view token = std::string_view(header).substr(scheme.size());
   bool match = false;
-  for (const auto& t : options_.bearer_tokens) {
-    // Compare every byte of every token: the time taken says nothing about a near miss.
-    unsigned diff = t.size() != token.size();
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      diff |= static_cast<unsigned>(t[i] ^ (i < token.size() ? token[i] : 0));
-    }
-    match = match || diff == 0;
-  }
+  // Every token is compared, even after a match: the time taken tells nothing either.
+  for (const auto& t : options_.bearer_tokens) match = equal_in_constant_time(t, token) || match;
   return match;
 }
 
@@ -247,12 +237,13 @@ void HttpFront::handle(const ExchangePtr& ex) {
   const std::string_view path = req.path();
   if (stopping_) {
     respond_jsonrpc_error(ex, 503, jsonrpc::code::connection_closed, "The gateway is shutting down",
-           {{"Connection", "close"}});
+                          {{"Connection", "close"}});
     return;
   }
   if (path != "/health" && !authorized(req)) {
     respond_jsonrpc_error(ex, 401, jsonrpc::code::invalid_request,
-           "Unauthorized: a valid bearer token is required", {{"WWW-Authenticate", "Bearer"}});
+                          "Unauthorized: a valid bearer token is required",
+                          {{"WWW-Authenticate", "Bearer"}});
     return;
   }
   if (!origin_allowed(req)) {

@@ -30,8 +30,8 @@ struct FrontOptions {
   std::string host = "127.0.0.1";
   int port = 12009;  // 0: any free port
   std::size_t max_body_bytes = 8u << 20;
-  std::size_t max_streams = 512;        // concurrent SSE streams (legacy + GET + POST-as-SSE)
-  std::size_t max_connections = 4096;   // open TCP connections, streams included
+  std::size_t max_streams = 512;       // concurrent SSE streams (legacy + GET + POST-as-SSE)
+  std::size_t max_connections = 4096;  // open TCP connections, streams included
   std::size_t outbox_max_bytes = 32u << 20;
   // A comment line on idle streams this often: it keeps proxies from cutting them.
   std::chrono::milliseconds keepalive_interval{15000};
@@ -102,10 +102,6 @@ class HttpFront {
   bool refusing_logged_ = false;
   int port_ = 0;
 };
-
-// The front's JSON replies say their charset: "application/json; charset=utf-8" (RFC 8259
-// section 11 allows the parameter; a few clients look for it).
-inline constexpr const char* json_content_type = "application/json; charset=utf-8";
 
 // A JSON-RPC error as the whole HTTP response.
 void respond_jsonrpc_error(const std::shared_ptr<HttpExchange>& ex, int status, int code,

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "common/constant_time.hpp"
+
 namespace mcp::supervisor {
 
 namespace {
@@ -61,15 +63,6 @@ void initialize_libgcrypt() {
   gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 }
 
-// Constant time, so that timing tells a forger nothing about how much of a MAC was right.
-bool same_bytes(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 }  // namespace
 
 RequestStateSeal::RequestStateSeal() {
@@ -118,7 +111,7 @@ std::optional<std::string> RequestStateSeal::open(std::string_view state) const 
     return std::nullopt;
   }
   const std::string expected = mac(*payload);
-  if (expected.empty() || !same_bytes(*tag, expected)) return std::nullopt;
+  if (expected.empty() || !equal_in_constant_time(expected, *tag)) return std::nullopt;
   return payload;
 }
 
