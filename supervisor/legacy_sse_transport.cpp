@@ -46,13 +46,14 @@ void HttpFront::handle_sse_post(const ExchangePtr& ex) {
   const std::string id = req.query_param("sessionId");
   if (id.empty()) {
     respond_jsonrpc_error(ex, 400, jsonrpc::code::invalid_request,
-           "Bad Request: sessionId query parameter is required");
+                          "Bad Request: sessionId query parameter is required");
     return;
   }
   json::Document doc;
   if (auto err = json::parse(req.body, doc)) {
-    respond_jsonrpc_error(ex, 400, jsonrpc::code::parse_error,
-           "Parse error: " + err->message + " at offset " + std::to_string(err->offset));
+    respond_jsonrpc_error(
+        ex, 400, jsonrpc::code::parse_error,
+        "Parse error: " + err->message + " at offset " + std::to_string(err->offset));
     return;
   }
   // A session the router ended while its stream is still closing drops the message there.

@@ -11,8 +11,8 @@ namespace mcp::supervisor {
 void OutboxResponder::start(HttpFront& front, const std::shared_ptr<HttpExchange>& exchange,
                             std::shared_ptr<Outbox> outbox, ResponderOptions options,
                             std::vector<Frame> pending) {
-  auto r = std::make_shared<OutboxResponder>(front, exchange, std::move(outbox),
-                                             std::move(options), std::move(pending));
+  auto r = std::make_shared<OutboxResponder>(front, exchange, std::move(outbox), std::move(options),
+                                             std::move(pending));
   // The exchange owns the responder; everything else refers to it weakly, so it goes away with
   // the response, and nothing it captured outlives the connection.
   exchange->attach(r);
@@ -122,9 +122,9 @@ bool OutboxResponder::start_stream() {
   if (!holds_stream_slot_) {
     if (!front_.acquire_stream()) {
       exchange->respond(503,
-                        jsonrpc::error_response("null", jsonrpc::code::internal_error,
-                                                "Too many open streams (" +
-                                                    std::to_string(front_.max_streams()) + ")"),
+                        jsonrpc::error_response(
+                            "null", jsonrpc::code::internal_error,
+                            "Too many open streams (" + std::to_string(front_.max_streams()) + ")"),
                         json_content_type);
       end();
       return false;

@@ -24,9 +24,9 @@ class HttpFront;
 struct ResponderOptions {
   enum class Shape { reply, stream };
   Shape shape = Shape::reply;
-  std::string prelude;                 // stream: written first (the legacy "endpoint" event)
-  std::vector<http::Header> headers;   // on the response, JSON or SSE
-  bool holds_stream_slot = false;      // the caller acquired the front's stream slot for us
+  std::string prelude;                // stream: written first (the legacy "endpoint" event)
+  std::vector<http::Header> headers;  // on the response, JSON or SSE
+  bool holds_stream_slot = false;     // the caller acquired the front's stream slot for us
   // Runs if the client goes away before the final frame was written.
   std::function<void()> on_abandon;
   // Runs once when the response has ended, however it ended.

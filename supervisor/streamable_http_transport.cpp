@@ -150,8 +150,7 @@ void HttpFront::handle_mcp_post(const ExchangePtr& ex) {
   const auto c = jsonrpc::classify(doc);
   if (c.kind == jsonrpc::Kind::invalid) {
     respond_jsonrpc_error(ex, 400, jsonrpc::code::invalid_request,
-                          std::string("Invalid request: ") + c.reason, {},
-                          jsonrpc::id_text(doc));
+                          std::string("Invalid request: ") + c.reason, {}, jsonrpc::id_text(doc));
     return;
   }
   const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
@@ -217,7 +216,8 @@ bool HttpFront::serve_modern(const ExchangePtr& ex, json::Document& doc) {
     if (h.name.size() <= 10) continue;
     std::string lower = h.name;
     for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower.compare(0, 10, "mcp-param-") == 0) param_headers.emplace_back(lower.substr(10), h.value);
+    if (lower.compare(0, 10, "mcp-param-") == 0)
+      param_headers.emplace_back(lower.substr(10), h.value);
   }
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
   router_.handle_modern(std::move(doc), param_headers, outbox);
@@ -244,8 +244,7 @@ void HttpFront::reply_batch(const ExchangePtr& ex, const std::string& session_id
     auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
     json::Document message;
     message.CopyFrom(item, message.GetAllocator());
-    router_.handle_message(session_id, FrontTransport::streamable_http, std::move(message),
-                           outbox);
+    router_.handle_message(session_id, FrontTransport::streamable_http, std::move(message), outbox);
     outboxes.push_back(std::move(outbox));
   }
   std::make_shared<BatchReply>(io_, ex, std::move(outboxes))->start();
@@ -284,8 +283,7 @@ void HttpFront::handle_mcp_get(const ExchangePtr& ex) {
       respond_jsonrpc_error(ex, 409, jsonrpc::code::invalid_request,
                             "Conflict: this session already has a GET stream");
     } else {
-      respond_jsonrpc_error(ex, 503, jsonrpc::code::internal_error,
-                            "The gateway is not answering");
+      respond_jsonrpc_error(ex, 503, jsonrpc::code::internal_error, "The gateway is not answering");
     }
     return;
   }
