@@ -302,6 +302,10 @@ std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
       if (!m.value.IsUint() || m.value.GetUint() < 1)
         return "mcproxy.maxSessions must be an integer >= 1";
       g.max_sessions = m.value.GetUint();
+    } else if (key == "maxConnections" || key == "maxStreams") {
+      if (!m.value.IsUint() || m.value.GetUint() < 1 || m.value.GetUint() > 1000000)
+        return "mcproxy." + std::string(key) + " must be an integer from 1 to 1000000";
+      (key == "maxConnections" ? g.max_connections : g.max_streams) = m.value.GetUint();
     } else if (key == "allowedOrigins") {
       if (read_string_list(m.value, "allowedOrigins", g.allowed_origins)) {
         return "mcproxy.allowedOrigins must be an array of strings";

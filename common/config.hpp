@@ -69,6 +69,8 @@ struct GatewaySettings {
   std::vector<std::string> allowed_origins;  // besides localhost's, for browser-based clients
   std::vector<std::string> bearer_tokens;    // empty: no authentication (the default)
   std::uint32_t max_message_bytes = 16u << 20;
+  std::uint32_t max_connections = 4096;  // open TCP connections, streams included
+  std::uint32_t max_streams = 512;       // open SSE streams (legacy, GET, POST answered as SSE)
   bool operator==(const GatewaySettings&) const = default;
 };
 

@@ -28,11 +28,26 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
   for (const auto& s : before.servers) {
     if (after.find(s.name) == nullptr) d.removed.push_back(s.name);
   }
-  d.listen_changed = before.gateway.listen != after.gateway.listen;
-  GatewaySettings a = before.gateway, b = after.gateway;
-  a.listen.clear();
-  b.listen.clear();
-  d.gateway_changed = !(a == b);
+  const GatewaySettings& a = before.gateway;
+  const GatewaySettings& b = after.gateway;
+  d.listen_changed = a.listen != b.listen;
+  auto changed = [&](bool differs, const char* key) {
+    if (differs) d.gateway_keys.emplace_back(key);
+  };
+  changed(a.naming.separator != b.naming.separator, "separator");
+  changed(a.naming.max_length != b.naming.max_length, "toolNameMaxLength");
+  changed(a.restart != b.restart, "restart");
+  changed(a.max_sessions != b.max_sessions, "maxSessions");
+  changed(a.allowed_origins != b.allowed_origins, "allowedOrigins");
+  changed(a.bearer_tokens != b.bearer_tokens, "auth.bearerTokens");
+  changed(a.max_message_bytes != b.max_message_bytes, "maxMessageBytes");
+  changed(a.max_connections != b.max_connections, "maxConnections");
+  changed(a.max_streams != b.max_streams, "maxStreams");
+  // A field added to GatewaySettings but not above still counts as a change.
+  GatewaySettings rest_a = a, rest_b = b;
+  rest_a.listen = rest_b.listen;
+  changed(d.gateway_keys.empty() && !(rest_a == rest_b), "other settings");
+  d.gateway_changed = !d.gateway_keys.empty();
   return d;
 }
 
@@ -49,7 +64,7 @@ std::string ConfigDiff::summary() const {
   part("removed", removed);
   part("restarted", restarted);
   part("retuned", retuned);
-  if (gateway_changed) out += std::string(out.empty() ? "" : "; ") + "gateway settings changed";
+  part("gateway settings", gateway_keys);
   if (out.empty()) out = "no changes";
   return out;
 }

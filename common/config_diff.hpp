@@ -19,14 +19,18 @@ struct ConfigDiff {
   std::vector<std::string> restarted;  // process-shaping fields changed
   std::vector<std::string> retuned;    // only prefix, tool filter or timeout changed
   std::vector<std::string> unchanged;
-  bool gateway_changed = false;  // naming rules or limits
+  // The "mcproxy" keys that changed, as written in the file ("maxSessions", "auth.bearerTokens");
+  // every one of them takes effect at once except listen, which needs a restart of mcproxy.
+  std::vector<std::string> gateway_keys;
+  bool gateway_changed = false;  // any key but listen
   bool listen_changed = false;   // needs a restart of mcproxy itself
 
   bool empty() const {
     return added.empty() && removed.empty() && restarted.empty() && retuned.empty() &&
            !gateway_changed && !listen_changed;
   }
-  // "added: a; removed: b; restarted: c; retuned: d" (parts with nothing are left out).
+  // "added: a; removed: b; restarted: c; retuned: d; gateway settings: maxSessions" (parts
+  // with nothing are left out).
   std::string summary() const;
 };
 

@@ -70,6 +70,8 @@ class RequestParser {
   // says why and the connection cannot be trusted any further.
   std::pair<Result, std::size_t> feed(std::string_view data);
   void reset();
+  // New limits for the requests that follow; between requests only (after reset()).
+  void set_limits(const Limits& limits) { limits_ = limits; }
 
   Request& request() { return request_; }
   const ParseError& error() const { return error_; }

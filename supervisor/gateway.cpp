@@ -16,6 +16,7 @@
 #include "common/log.hpp"
 #include "common/status_board.hpp"
 #include "supervisor/config_watcher.hpp"
+#include "supervisor/fd_limit.hpp"
 #include "supervisor/health_probe.hpp"
 #include "supervisor/http_front.hpp"
 #include "supervisor/router.hpp"
@@ -40,8 +41,10 @@ constexpr auto heartbeat_timeout = std::chrono::milliseconds(5000);
 
 class Gateway {
  public:
-  Gateway(const RunCommand& command, Config config, ListenAddress listen, std::string worker_path)
+  Gateway(const RunCommand& command, Config config, ListenAddress listen, std::string worker_path,
+          FdLimit fd_limit)
       : command_(command),
+        fd_limit_(fd_limit),
         config_(std::move(config)),
         listen_(std::move(listen)),
         router_(io_, router_settings(config_)),
@@ -55,6 +58,8 @@ class Gateway {
         status_timer_(io_),
         stop_deadline_(io_) {
     router_.set_pool(&pool_);
+    pool_.set_child_fd_limit(fd_limit_.inherited_soft);
+    warn_if_fds_short(config_);
   }
 
   int run() {
@@ -94,6 +99,13 @@ class Gateway {
   }
 
  private:
+  void warn_if_fds_short(const Config& c) const {
+    // Besides client connections: each worker's channel, the status board, the config
+    // watcher's inotify, signal and event-loop descriptors, the journal socket; and slack.
+    const std::uint64_t reserved = 64 + 2 * c.servers.size();
+    const std::string w = fd_limit_warning(fd_limit_, c.gateway.max_connections, reserved);
+    if (!w.empty()) log::warning(w);
+  }
   static RouterSettings router_settings(const Config& c) {
     RouterSettings s;
     s.naming = c.gateway.naming;
@@ -105,6 +117,8 @@ class Gateway {
     o.host = l.host;
     o.port = l.port;
     o.max_body_bytes = c.gateway.max_message_bytes;
+    o.max_connections = c.gateway.max_connections;
+    o.max_streams = c.gateway.max_streams;
     o.allowed_origins = c.gateway.allowed_origins;
     o.bearer_tokens = c.gateway.bearer_tokens;
     if (const char* token = std::getenv("MCPROXY_BEARER_TOKEN"); token != nullptr && *token) {
@@ -173,8 +187,18 @@ class Gateway {
 
   void apply(const ConfigDiff& diff, const Config& next) {
     if (diff.gateway_changed) {
-      router_.set_naming(next.gateway.naming);
+      // Every key takes effect now: a token revoked by a reload must stop working at once.
+      router_.set_max_sessions(next.gateway.max_sessions);
+      if (!(next.gateway.naming == config_.gateway.naming)) router_.set_naming(next.gateway.naming);
       pool_.set_restart_settings(next.gateway.restart);
+      front_.apply_limits(front_options(next, listen_));
+      if (next.gateway.max_connections != config_.gateway.max_connections) warn_if_fds_short(next);
+      if (next.gateway.max_message_bytes != config_.gateway.max_message_bytes) {
+        pool_.set_max_message_bytes(next.gateway.max_message_bytes);
+        log::notice("mcproxy.maxMessageBytes is now " +
+                    std::to_string(next.gateway.max_message_bytes) +
+                    " for clients' requests; running workers keep theirs until they restart");
+      }
     }
     // The catalog first: removed servers' entries leave, retuned ones are renamed or
     // refiltered, and clients hear list_changed once.
@@ -258,6 +282,7 @@ class Gateway {
 
   std::unique_ptr<StatusBoard> board_;
   RunCommand command_;
+  FdLimit fd_limit_;
   Config config_;
   ListenAddress listen_;
   asio::io_context io_{1};
@@ -293,7 +318,13 @@ int run_gateway(const RunCommand& command, Config config) {
                   "; set MCPROXY_WORKER to its path");
     return 69;
   }
-  Gateway gateway(command, std::move(config), *listen, std::move(worker_path));
+  const FdLimit fds = raise_fd_limit();
+  if (fds.soft != fds.inherited_soft) {
+    log::info("raised the soft fd limit from " + std::to_string(fds.inherited_soft) + " to " +
+              std::to_string(fds.soft) + "; workers and backends keep " +
+              std::to_string(fds.inherited_soft));
+  }
+  Gateway gateway(command, std::move(config), *listen, std::move(worker_path), fds);
   return gateway.run();
 }
 

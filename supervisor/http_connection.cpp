@@ -259,6 +259,8 @@ void HttpConnection::process_input() {
     }
     http::Request request = std::move(parser_.request());
     parser_.reset();
+    // A reload may have changed the body limit: the next request on this connection obeys it.
+    parser_.set_limits(settings_.limits);
     continue_sent_ = false;
     keep_alive_ = request.keep_alive() && !closing_when_idle_;
     exchange_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request));

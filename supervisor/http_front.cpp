@@ -78,6 +78,33 @@ HttpFront::HttpFront(asio::io_context& io, Router& router, FrontOptions options)
   connection_settings_.limits.max_body_bytes = options_.max_body_bytes;
 }
 
+void HttpFront::apply_limits(const FrontOptions& next) {
+  const bool tokens_changed = options_.bearer_tokens != next.bearer_tokens;
+  options_.max_body_bytes = next.max_body_bytes;
+  options_.max_streams = next.max_streams;
+  options_.max_connections = next.max_connections;
+  options_.allowed_origins = next.allowed_origins;
+  options_.bearer_tokens = next.bearer_tokens;
+  connection_settings_.limits.max_body_bytes = options_.max_body_bytes;
+  if (!tokens_changed) return;
+  // A token the reload revoked stops working at once, for the streams it opened too: their
+  // clients reconnect and must show a valid one. Calls already accepted get their answers.
+  std::size_t ended = 0;
+  for_each_of_snapshot(responders_, [&](const auto& weak) {
+    auto responder = weak.lock();
+    if (!responder || !responder->is_stream()) return;
+    const http::Request* request = responder->request();
+    if (request != nullptr && !authorized(*request)) {
+      responder->end_now();
+      ++ended;
+    }
+  });
+  if (ended > 0) {
+    log::notice("ended " + std::to_string(ended) +
+                " stream(s) whose bearer token the reload revoked");
+  }
+}
+
 HttpFront::~HttpFront() {
   stop();
 }
@@ -136,9 +163,18 @@ void HttpFront::accept_next() {
     refusing_logged_ = false;
     if (connections_.size() >= options_.max_connections) {
       // No answer: writing one could block. The client sees the connection close at once.
-      log::warning("refused a connection: " + std::to_string(connections_.size()) +
-                   " already open (limit " + std::to_string(options_.max_connections) + ")");
+      // A flood is logged once, and counted when a connection is admitted again.
+      if (refused_since_logged_++ == 0) {
+        log::warning("refused a connection: " + std::to_string(connections_.size()) +
+                     " already open (limit " + std::to_string(options_.max_connections) + ")");
+      }
     } else {
+      if (refused_since_logged_ > 1) {
+        log::notice("admitting connections again; refused " +
+                    std::to_string(refused_since_logged_) + " at the limit of " +
+                    std::to_string(options_.max_connections));
+      }
+      refused_since_logged_ = 0;
       auto connection = std::make_shared<HttpConnection>(
           std::move(socket), connection_settings_, [this](const ExchangePtr& ex) { handle(ex); },
           [this](HttpConnection* c) { connections_.erase(c); });

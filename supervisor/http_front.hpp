@@ -46,6 +46,9 @@ class HttpFront {
   HttpFront(asio::io_context& io, Router& router, FrontOptions options);
   ~HttpFront();
 
+  // A reload's caps, origins and tokens: they apply to the next request (host and port stay).
+  // Connections and streams already open above a lowered cap are left to end on their own.
+  void apply_limits(const FrontOptions& next);
   // Binds the listening socket; false (with why) if it cannot.
   bool bind(std::string& error);
   int port() const { return port_; }
@@ -100,6 +103,7 @@ class HttpFront {
   std::unordered_set<std::string> sse_sessions_;
   bool stopping_ = false;
   bool refusing_logged_ = false;
+  std::size_t refused_since_logged_ = 0;  // connections closed at max_connections since logged
   int port_ = 0;
 };
 

@@ -175,6 +175,12 @@ void OutboxResponder::end() {
   }
 }
 
+const http::Request* OutboxResponder::request() const {
+  // The exchange outlives this call: the connection holds it while the response lasts.
+  auto exchange = exchange_.lock();
+  return exchange ? &exchange->request() : nullptr;
+}
+
 void OutboxResponder::on_gone() {
   if (ended_) return;
   const bool abandoned = !delivered_ && !front_.stopping() && options_.on_abandon != nullptr;

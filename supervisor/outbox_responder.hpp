@@ -49,6 +49,12 @@ class OutboxResponder : public std::enable_shared_from_this<OutboxResponder> {
   void tick(std::chrono::steady_clock::time_point now);
   // The front is stopping: write what is queued and end.
   void shut_down();
+  // True for the stream shape (GET /sse, GET /mcp): open until someone ends it.
+  bool is_stream() const { return options_.shape == ResponderOptions::Shape::stream; }
+  // The request being answered; null once the client is gone.
+  const http::Request* request() const;
+  // Ends the response now, dropping what is queued (a reload revoked the client's token).
+  void end_now() { end(); }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -78,6 +78,8 @@ class Router : public WorkerEvents {
     return sessions_.size() - sessions_.count(FrontTransport::modern);
   }
   std::size_t in_flight(const std::string& server) const { return calls_.count_server(server); }
+  // A lowered cap refuses new sessions only; the open ones stay.
+  void set_max_sessions(std::size_t n) { settings_.max_sessions = n; }
   void set_naming(const NamingRules& naming) {
     settings_.naming = naming;
     rebuild_catalog();

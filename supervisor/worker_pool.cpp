@@ -60,7 +60,7 @@ std::vector<std::string> worker_environment() {
 }
 
 std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
-                         const StatusBoard* board, std::uint32_t slot) {
+                         std::uint64_t fd_limit, const StatusBoard* board, std::uint32_t slot) {
   json::Document d;
   auto& a = d.GetAllocator();
   d.SetObject();
@@ -102,6 +102,7 @@ std::string start_params(const ServerConfig& c, std::size_t max_message_bytes,
   d.AddMember("pingTimeoutMs", c.ping_timeout_ms, a);
   d.AddMember("era", json::string_value(c.era, a), a);
   d.AddMember("eraProbeTimeoutMs", c.era_probe_timeout_ms, a);
+  if (fd_limit != 0) d.AddMember("fdSoftLimit", fd_limit, a);
   if (board != nullptr) {
     d.AddMember("statusBoard", json::string_value(board->name(), a), a);
     d.AddMember("statusSlot", slot, a);
@@ -414,7 +415,7 @@ void WorkerPool::spawn(WorkerSlot& slot) {
 void WorkerPool::send_start(WorkerSlot& slot) {
   slot.channel->send(jsonrpc::notification(
       channel::method::start,
-      start_params(slot.config, max_message_bytes_, board_, slot.board_slot)));
+      start_params(slot.config, max_message_bytes_, child_fd_limit_, board_, slot.board_slot)));
 }
 
 void WorkerPool::on_channel_line(WorkerSlot& slot, std::string_view line) {

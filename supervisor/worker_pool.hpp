@@ -66,6 +66,10 @@ class WorkerPool {
              WorkerEvents& events, std::size_t max_message_bytes);
   // Applies to restarts decided from now on.
   void set_restart_settings(const RestartSettings& r);
+  // For workers started from now on; a running one keeps the limit it was started with.
+  void set_max_message_bytes(std::size_t n) { max_message_bytes_ = n; }
+  // The soft fd limit workers put back before starting their backend (0: leave theirs).
+  void set_child_fd_limit(std::uint64_t soft) { child_fd_limit_ = soft; }
 
   // Adds a server and starts its worker (or records it as disabled).
   void add(const ServerConfig& config);
@@ -120,6 +124,7 @@ class WorkerPool {
   BackoffSettings backoff_settings_;
   WorkerEvents& events_;
   std::size_t max_message_bytes_;
+  std::uint64_t child_fd_limit_ = 0;
   asio::signal_set child_signal_;
   std::map<std::string, std::unique_ptr<WorkerSlot>> slots_;
   std::map<pid_t, std::string> by_pid_;

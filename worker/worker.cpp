@@ -1,6 +1,7 @@
 #include "worker/worker.hpp"
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <unistd.h>
 
@@ -34,6 +35,15 @@ std::optional<BackendTransport> parse_transport(std::string_view t) {
   if (t == "streamable-http") return BackendTransport::streamable_http;
   if (t == "auto") return BackendTransport::http_auto;
   return std::nullopt;
+}
+
+// The supervisor raised its own soft fd limit; the backend gets the one the supervisor was
+// started with, as if it had been started directly (supervisor/fd_limit.hpp says why).
+void put_back_fd_limit(std::uint64_t soft) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || soft >= rl.rlim_cur) return;
+  rl.rlim_cur = soft;
+  ::setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 }  // namespace
@@ -117,6 +127,9 @@ std::optional<int> Worker::read_start_message() {
   if (const auto era = json::string_member(*p, "era")) {
     if (*era == "modern") options_.forced_era = Era::modern;
     if (*era == "legacy") options_.forced_era = Era::legacy;
+  }
+  if (const json::Value* f = json::member(*p, "fdSoftLimit"); f && f->IsUint64()) {
+    put_back_fd_limit(f->GetUint64());
   }
   options_.status_board = std::string(json::string_member(*p, "statusBoard").value_or(""));
   options_.status_slot = read_uint("statusSlot", 0);

@@ -254,7 +254,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "mcproxy.restart.maxMs must be >= initialMs"},
         ErrorCase{"MaxMessageBytesTooSmall",
                   R"({"mcpServers": {}, "mcproxy": {"maxMessageBytes": 4095}})",
-                  "mcproxy.maxMessageBytes must be an integer >= 4096"}),
+                  "mcproxy.maxMessageBytes must be an integer >= 4096"},
+        ErrorCase{"MaxConnectionsZero", R"({"mcpServers": {}, "mcproxy": {"maxConnections": 0}})",
+                  "mcproxy.maxConnections must be an integer from 1 to 1000000"},
+        ErrorCase{"MaxConnectionsNegative",
+                  R"({"mcpServers": {}, "mcproxy": {"maxConnections": -5}})",
+                  "mcproxy.maxConnections must be an integer from 1 to 1000000"},
+        ErrorCase{"MaxStreamsString", R"({"mcpServers": {}, "mcproxy": {"maxStreams": "64"}})",
+                  "mcproxy.maxStreams must be an integer from 1 to 1000000"},
+        ErrorCase{"MaxStreamsHuge", R"({"mcpServers": {}, "mcproxy": {"maxStreams": 1000001}})",
+                  "mcproxy.maxStreams must be an integer from 1 to 1000000"}),
     [](const auto& pi) { return std::string(pi.param.name); });
 
 TEST(ConfigErrorLines, NameTheLineOfTheServer) {
@@ -536,11 +545,19 @@ TEST(Config, RelativeCwdIsResolvedAgainstTheConfigDirectory) {
 TEST(Config, GatewaySettingsAreRead) {
   const Config c = parse_ok(R"({"mcpServers": {}, "mcproxy": {
       "listen": "0.0.0.0:9000", "separator": "-", "toolNameMaxLength": 60,
-      "maxMessageBytes": 4096}})");
+      "maxMessageBytes": 4096, "maxConnections": 100, "maxStreams": 7}})");
   EXPECT_EQ(c.gateway.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.gateway.naming.separator, "-");
   EXPECT_EQ(c.gateway.naming.max_length, 60u);
   EXPECT_EQ(c.gateway.max_message_bytes, 4096u);
+  EXPECT_EQ(c.gateway.max_connections, 100u);
+  EXPECT_EQ(c.gateway.max_streams, 7u);
+}
+
+TEST(Config, FrontCapsDefaultWhenAbsent) {
+  const Config c = parse_ok(R"({"mcpServers": {}})");
+  EXPECT_EQ(c.gateway.max_connections, 4096u);
+  EXPECT_EQ(c.gateway.max_streams, 512u);
 }
 
 TEST(Config, PingAndRestartSettingsAreRead) {

@@ -254,6 +254,8 @@ function tail(text, n = 60) {
  * @param {boolean} [opts.waitReady=true] wait until every enabled server is ready
  * @param {string[]} [opts.readyServers] wait for these servers only (default: all enabled)
  * @param {number} [opts.readyTimeoutMs=20000]
+ * @param {string[]} [opts.launcher] a program that execs mcproxy in its own place (so the pid
+ *   stays mcproxy's), e.g. ['prlimit', '--nofile=256:4096', '--']
  */
 export async function startGateway({
   servers = {},
@@ -265,6 +267,7 @@ export async function startGateway({
   readyTimeoutMs = 20000,
   listenTimeoutMs = 10000,
   env = {},
+  launcher = [],
 } = {}) {
   requireFile(MCPROXY_BIN, 'mcproxy binary');
   if (configText === undefined) checkServerFiles(servers);
@@ -280,7 +283,8 @@ export async function startGateway({
   const stderrFile = fs.openSync(stderrPath, 'w');
 
   const args = ['--config', configPath, '--listen', '127.0.0.1:0', '--log', ...extraArgs];
-  const proc = spawn(MCPROXY_BIN, args, {
+  const command = launcher.length ? [...launcher, MCPROXY_BIN, ...args] : [MCPROXY_BIN, ...args];
+  const proc = spawn(command[0], command.slice(1), {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

@@ -47,6 +47,21 @@ check "MCP initialize over Streamable HTTP gives a session" mcp_init
 check "StatusText counts the session ('2/2 servers ready, 1 session(s)')" \
   wait_for 3 prop_is StatusText "2/2 servers ready, 1 session(s)"
 
+# ---- fd limits (LimitNOFILE=1024:65536) -------------------------------------------------------
+soft_nofile() { [ -n "$1" ] && awk '/^Max open files/ {print $4}' "/proc/$1/limits"; }
+hard_nofile() { [ -n "$1" ] && awk '/^Max open files/ {print $5}' "/proc/$1/limits"; }
+# The hard limit is 65536 or, in a container, what the host allows (20000 here).
+raised_to_hard() {
+  local pid soft hard
+  pid=$(systemctl show -P MainPID "$UNIT")
+  soft=$(soft_nofile "$pid") hard=$(hard_nofile "$pid")
+  echo "mcproxy: soft $soft, hard $hard" | diag
+  [ -n "$soft" ] && [ "$soft" = "$hard" ] && [ "$soft" -gt 1024 ]
+}
+check "mcproxy raised its soft fd limit (1024) to the hard one" raised_to_hard
+check "alpha's worker and backend keep the soft 1024" \
+  eval '[ "$(soft_nofile "$(server_field alpha workerPid)")" = 1024 ] && [ "$(soft_nofile "$(server_field alpha backendPid)")" = 1024 ]'
+
 # ---- journald fields --------------------------------------------------------------------------
 marker="marker-$$-$RANDOM"
 check "tools/call alpha__log_stderr over HTTP" [ "$(tool_text alpha__log_stderr "{\"text\":\"$marker\"}")" = logged ]
