@@ -294,8 +294,9 @@ void Worker::on_backend_line(std::string_view line) {
       return;
     }
   }
-  channel_->send(line);
+  // Counted before it leaves: a client holding the answer may read /status at once.
   if (slot_ != nullptr) slot_->frames_from_backend.fetch_add(1, std::memory_order_relaxed);
+  channel_->send(line);
 }
 
 void Worker::apply(const CatalogFetcher::Step& step) {

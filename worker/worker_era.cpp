@@ -255,9 +255,9 @@ bool Worker::on_modern_notification(const json::Value& msg, std::string_view met
     const json::Value* params = json::object_member(msg, "params");
     const auto uri = params ? json::string_member(*params, "uri") : std::nullopt;
     if (!uri) return true;
+    if (slot_ != nullptr) slot_->frames_from_backend.fetch_add(1, std::memory_order_relaxed);
     channel_->send(jsonrpc::notification("notifications/resources/updated",
                                          R"({"uri":)" + json::quote(*uri) + "}"));
-    if (slot_ != nullptr) slot_->frames_from_backend.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   return false;  // list changes and the rest: as for a legacy backend
