@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "protocol/ascii.hpp"
+
 namespace mcp::http {
+
+using ascii::iequals;
 
 namespace {
 
@@ -14,18 +18,6 @@ bool is_tchar(char c) {
 
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view trim(std::string_view s) {

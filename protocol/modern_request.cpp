@@ -1,47 +1,14 @@
 #include "protocol/modern_request.hpp"
 
-#include <cctype>
 #include <cstdlib>
 
+#include "protocol/ascii.hpp"
+#include "protocol/base64.hpp"
 #include "protocol/mcp.hpp"
 
 namespace mcp::modern {
 
 namespace {
-
-int base64_digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Standard base64 with its padding, as the specification's examples write it; anything else
-// (missing padding, stray characters) is malformed.
-std::optional<std::string> base64_decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
-  std::size_t pad = 0;
-  while (pad < 2 && !in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-    ++pad;
-  }
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int d = base64_digit(c);
-    if (d < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
 
 // RFC 9110 field values: visible ASCII, space and horizontal tab.
 bool plain_header_value(std::string_view v) {
@@ -72,7 +39,8 @@ std::optional<std::string> decode_header_value(std::string_view value) {
   constexpr std::string_view prefix = "=?base64?", suffix = "?=";
   if (value.size() >= prefix.size() + suffix.size() && value.substr(0, prefix.size()) == prefix &&
       value.substr(value.size() - suffix.size()) == suffix) {
-    return base64_decode(value.substr(prefix.size(), value.size() - prefix.size() - suffix.size()));
+    return base64::decode(value.substr(prefix.size(), value.size() - prefix.size() - suffix.size()),
+                          base64::Form::standard);
   }
   if (!plain_header_value(value)) return std::nullopt;
   return std::string(value);
@@ -133,30 +101,41 @@ std::optional<Rejection> check_request(const json::Value& msg, const RequestHead
 
 namespace {
 
-void collect_param_headers(const json::Value& schema, std::vector<std::string>& path,
-                           std::vector<ParamHeader>& out, int depth) {
+constexpr int max_schema_depth = 16;
+
+bool walk_properties(
+    const json::Value& schema, std::vector<std::string>& path,
+    const std::function<bool(const std::vector<std::string>&, const json::Value&)>& fn) {
   const json::Value* props = json::object_member(schema, "properties");
-  if (props == nullptr || depth > 16) return;
+  if (props == nullptr || path.size() >= max_schema_depth) return true;
   for (const auto& m : props->GetObject()) {
+    if (!m.value.IsObject()) continue;
     path.emplace_back(m.name.GetString(), m.name.GetStringLength());
-    if (m.value.IsObject()) {
-      if (auto header = json::string_member(m.value, "x-mcp-header")) {
-        std::string lower(*header);
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        out.push_back({lower, path});
-      }
-      collect_param_headers(m.value, path, out, depth + 1);
-    }
+    const bool go_on = fn(path, m.value) && walk_properties(m.value, path, fn);
     path.pop_back();
+    if (!go_on) return false;
   }
+  return true;
 }
 
 }  // namespace
 
+void for_each_schema_property(const json::Value& schema,
+                              const std::function<bool(const std::vector<std::string>& path,
+                                                       const json::Value& property)>& fn) {
+  if (!schema.IsObject()) return;
+  std::vector<std::string> path;
+  walk_properties(schema, path, fn);
+}
+
 std::vector<ParamHeader> param_headers_of(const json::Value& input_schema) {
   std::vector<ParamHeader> out;
-  std::vector<std::string> path;
-  if (input_schema.IsObject()) collect_param_headers(input_schema, path, out, 0);
+  for_each_schema_property(input_schema, [&](const auto& path, const json::Value& property) {
+    if (auto header = json::string_member(property, "x-mcp-header")) {
+      out.push_back({ascii::lowered(*header), path});
+    }
+    return true;
+  });
   return out;
 }
 

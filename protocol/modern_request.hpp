@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,14 @@ std::optional<Rejection> check_request(const json::Value& msg, const RequestHead
 // returns the decoded value, the value itself when it is plain, or nullopt when it is
 // malformed (bad base64, or characters no header value may hold).
 std::optional<std::string> decode_header_value(std::string_view value);
+
+// Calls fn(path, property) for each property of schema whose value is an object, reachable from
+// the root through "properties" keys alone, depth first, down to 16 levels (deeper ones are not
+// visited); fn returns false to stop. Where x-mcp-header annotations count: the gateway's front
+// checks clients' Mcp-Param-* headers with it, and a worker sends them to a remote backend.
+void for_each_schema_property(const json::Value& schema,
+                              const std::function<bool(const std::vector<std::string>& path,
+                                                       const json::Value& property)>& fn);
 
 // A tool parameter mirrored into an Mcp-Param-{name} header (x-mcp-header in its inputSchema,
 // reachable from the root through "properties" keys only).

@@ -6,50 +6,16 @@
 #include <stdexcept>
 
 #include "common/constant_time.hpp"
+#include "protocol/base64.hpp"
 
 namespace mcp::supervisor {
 
 namespace {
 
 constexpr std::string_view prefix = "mcpx1.";
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string base64url(std::string_view in) {
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(buffer >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> unbase64url(std::string_view in) {
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    int d = -1;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    if (c >= '0' && c <= '9') d = c - '0' + 52;
-    if (c == '-') d = 62;
-    if (c == '_') d = 63;
-    if (d < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
+std::string base64url(std::string_view bytes) {
+  return base64::encode(bytes, base64::Form::url);
 }
 
 // libgcrypt rather than OpenSSL: libsystemd already maps it into this process, while OpenSSL's
@@ -102,8 +68,8 @@ std::optional<std::string> RequestStateSeal::open(std::string_view state) const 
   state.remove_prefix(prefix.size());
   const auto dot = state.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
-  auto payload = unbase64url(state.substr(0, dot));
-  auto tag = unbase64url(state.substr(dot + 1));
+  auto payload = base64::decode(state.substr(0, dot), base64::Form::url);
+  auto tag = base64::decode(state.substr(dot + 1), base64::Form::url);
   if (!payload || !tag) return std::nullopt;
   // Only the canonical text of each part: the spare low bits of a last base64 digit would
   // otherwise let several texts open to the same state.

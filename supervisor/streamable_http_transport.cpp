@@ -4,9 +4,8 @@
 // not tied to a request; DELETE ends the session. Sessions are named by Mcp-Session-Id.
 #include <asio/post.hpp>
 
-#include <cctype>
-
 #include "common/log.hpp"
+#include "protocol/ascii.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/mcp.hpp"
 #include "protocol/modern_request.hpp"
@@ -213,11 +212,9 @@ bool HttpFront::serve_modern(const ExchangePtr& ex, json::Document& doc) {
   // the catalog knows.
   std::vector<std::pair<std::string, std::string>> param_headers;
   for (const auto& h : req.headers) {
-    if (h.name.size() <= 10) continue;
-    std::string lower = h.name;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower.compare(0, 10, "mcp-param-") == 0)
-      param_headers.emplace_back(lower.substr(10), h.value);
+    constexpr std::string_view prefix = "mcp-param-";
+    if (h.name.size() > prefix.size() && ascii::istarts_with(h.name, prefix))
+      param_headers.emplace_back(ascii::lowered(h.name.substr(prefix.size())), h.value);
   }
   auto outbox = std::make_shared<Outbox>(options_.outbox_max_bytes);
   router_.handle_modern(std::move(doc), param_headers, outbox);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -12,6 +11,7 @@
 
 #include "build_config.hpp"
 #include "common/log.hpp"
+#include "protocol/ascii.hpp"
 #include "protocol/sse.hpp"
 #include "worker/remote_message.hpp"
 
@@ -48,14 +48,6 @@ std::string describe(httplib::Error e) {
     default:
       return "HTTP client error " + std::to_string(static_cast<int>(e));
   }
-}
-
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
 }
 
 std::string excerpt_of(std::string_view body) {
@@ -154,8 +146,8 @@ ExchangeResult exchange_once(HttpLane::Shared& s, httplib::Client& client, std::
     result.head_seen = true;
     status = res.status;
     const std::string type = res.get_header_value("Content-Type");
-    event_stream = starts_with_nocase(type, "text/event-stream");
-    json_body = starts_with_nocase(type, "application/json");
+    event_stream = ascii::istarts_with(type, "text/event-stream");
+    json_body = ascii::istarts_with(type, "application/json");
     HttpEvent e;
     e.tag = tag;
     e.kind = HttpEvent::Kind::head;

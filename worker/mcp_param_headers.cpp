@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "protocol/ascii.hpp"
+#include "protocol/modern_request.hpp"
 #include "worker/remote_message.hpp"
 
 namespace mcp::worker {
@@ -22,12 +24,6 @@ bool is_token(std::string_view s) {
   });
 }
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Every "x-mcp-header" member anywhere in v.
 std::size_t count_annotations(const json::Value& v) {
   std::size_t n = 0;
@@ -42,31 +38,26 @@ std::size_t count_annotations(const json::Value& v) {
   return n;
 }
 
-// The annotations reachable from schema through "properties" chains.
-bool collect(const json::Value& schema, std::vector<std::string>& path,
-             std::vector<HeaderParam>& out, std::string& error) {
-  const json::Value* props = json::object_member(schema, "properties");
-  if (props == nullptr) return true;
-  for (const auto& m : props->GetObject()) {
-    if (!m.value.IsObject()) continue;
-    path.emplace_back(m.name.GetString(), m.name.GetStringLength());
-    if (const json::Value* a = json::member(m.value, annotation)) {
-      const std::string where = "property " + path.back();
-      if (!a->IsString() || !is_token(std::string_view(a->GetString(), a->GetStringLength()))) {
-        error = where + ": x-mcp-header must be a non-empty HTTP token";
-        return false;
-      }
-      const auto type = json::string_member(m.value, "type");
-      if (!type || (*type != "string" && *type != "integer" && *type != "boolean")) {
-        error = where + ": x-mcp-header needs type string, integer or boolean";
-        return false;
-      }
-      out.push_back(HeaderParam{path, a->GetString(), std::string(*type)});
+// The annotations reachable from schema through "properties" chains, each checked.
+bool collect(const json::Value& schema, std::vector<HeaderParam>& out, std::string& error) {
+  bool ok = true;
+  modern::for_each_schema_property(schema, [&](const auto& path, const json::Value& property) {
+    const json::Value* a = json::member(property, annotation);
+    if (a == nullptr) return true;
+    const std::string where = "property " + path.back();
+    if (!a->IsString() || !is_token(std::string_view(a->GetString(), a->GetStringLength()))) {
+      error = where + ": x-mcp-header must be a non-empty HTTP token";
+      return ok = false;
     }
-    if (!collect(m.value, path, out, error)) return false;
-    path.pop_back();
-  }
-  return true;
+    const auto type = json::string_member(property, "type");
+    if (!type || (*type != "string" && *type != "integer" && *type != "boolean")) {
+      error = where + ": x-mcp-header needs type string, integer or boolean";
+      return ok = false;
+    }
+    out.push_back(HeaderParam{path, a->GetString(), std::string(*type)});
+    return true;
+  });
+  return ok;
 }
 
 }  // namespace
@@ -75,15 +66,14 @@ std::optional<std::vector<HeaderParam>> header_params(const json::Value& input_s
                                                       std::string& error) {
   std::vector<HeaderParam> out;
   if (!input_schema.IsObject()) return out;
-  std::vector<std::string> path;
-  if (!collect(input_schema, path, out, error)) return std::nullopt;
+  if (!collect(input_schema, out, error)) return std::nullopt;
   if (count_annotations(input_schema) != out.size()) {
     error = "an x-mcp-header is not reachable through properties alone";
     return std::nullopt;
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
     for (std::size_t j = i + 1; j < out.size(); ++j) {
-      if (lowered(out[i].name) == lowered(out[j].name)) {
+      if (ascii::iequals(out[i].name, out[j].name)) {
         error = "x-mcp-header \"" + out[j].name + "\" is not unique";
         return std::nullopt;
       }

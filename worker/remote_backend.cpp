@@ -1,8 +1,7 @@
 #include "worker/remote_backend.hpp"
 
-#include <cctype>
-
 #include "common/log.hpp"
+#include "protocol/ascii.hpp"
 #include "protocol/channel.hpp"
 #include "worker/env_expansion.hpp"
 #include "worker/sse_client.hpp"
@@ -35,22 +34,11 @@ const char* transport_name(BackendTransport t) {
   }
 }
 
-bool header_name_equals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Headers the HTTP transports set themselves; a configured one would be sent twice.
 bool is_transport_header(std::string_view name) {
   for (std::string_view own : {"Accept", "Content-Type", "Content-Length", "Host", "Mcp-Session-Id",
                                "MCP-Protocol-Version", "Last-Event-ID"}) {
-    if (header_name_equals(name, own)) return true;
+    if (ascii::iequals(name, own)) return true;
   }
   return false;
 }

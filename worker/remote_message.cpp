@@ -1,8 +1,9 @@
 #include "worker/remote_message.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "protocol/ascii.hpp"
+#include "protocol/base64.hpp"
 #include "protocol/channel.hpp"
 #include "protocol/json.hpp"
 #include "protocol/jsonrpc.hpp"
@@ -87,33 +88,13 @@ std::string encode_header_value(std::string_view value) {
                                  }) &&
                      !(value.starts_with("=?base64?") && value.ends_with("?="));
   if (plain) return std::string(value);
-  static constexpr char digits[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out = "=?base64?";
-  std::size_t i = 0;
-  for (; i + 2 < value.size(); i += 3) {
-    const unsigned n = static_cast<unsigned char>(value[i]) << 16 |
-                       static_cast<unsigned char>(value[i + 1]) << 8 |
-                       static_cast<unsigned char>(value[i + 2]);
-    out += {digits[n >> 18 & 63], digits[n >> 12 & 63], digits[n >> 6 & 63], digits[n & 63]};
-  }
-  if (const std::size_t rest = value.size() - i; rest > 0) {
-    const unsigned n = static_cast<unsigned char>(value[i]) << 16 |
-                       (rest == 2 ? static_cast<unsigned char>(value[i + 1]) << 8 : 0u);
-    out += digits[n >> 18 & 63];
-    out += digits[n >> 12 & 63];
-    out += rest == 2 ? digits[n >> 6 & 63] : '=';
-    out += '=';
-  }
-  return out + "?=";
+  return "=?base64?" + base64::encode(value, base64::Form::standard) + "?=";
 }
 
 bool session_unknown(int status, std::string_view body_excerpt) {
   if (status == 404) return true;
   if (status != 400) return false;
-  std::string lowered(body_excerpt);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered.find("session") != std::string::npos;
+  return ascii::lowered(body_excerpt).find("session") != std::string::npos;
 }
 
 }  // namespace mcp::worker

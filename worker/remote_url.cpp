@@ -2,15 +2,11 @@
 
 #include <cctype>
 
+#include "protocol/ascii.hpp"
+
 namespace mcp::worker {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 int default_port(std::string_view scheme) {
   return scheme == "https" ? 443 : 80;
@@ -85,7 +81,7 @@ std::string HttpUrl::redacted() const {
 std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error) {
   const std::size_t sep = text.find("://");
   HttpUrl url;
-  url.scheme = lower(text.substr(0, sep == std::string_view::npos ? 0 : sep));
+  url.scheme = ascii::lowered(text.substr(0, sep == std::string_view::npos ? 0 : sep));
   if (url.scheme != "http" && url.scheme != "https") {
     error = "is not an http:// or https:// URL";
     return std::nullopt;
@@ -122,7 +118,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
     error = "has no host";
     return std::nullopt;
   }
-  url.host = lower(host);
+  url.host = ascii::lowered(host);
   url.port = default_port(url.scheme);
   if (!port.empty()) {
     int value = 0;

@@ -1,6 +1,7 @@
 // protocol/modern_request.hpp (2026-07-28 request checks) and the requestState seal.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -214,6 +215,45 @@ INSTANTIATE_TEST_SUITE_P(
         ParamCase{"NonAsciiHeaderValue", R"({"region":"é"})", {{"region", "\xc3\xa9"}}, false},
         ParamCase{"NestedBoolean", R"({"opts":{"dry":false}})", {{"dry", "true"}}, false}),
     [](const auto& row) { return std::string(row.param.name); });
+
+// The walk both sides of the gateway use to find x-mcp-header annotations.
+std::vector<std::string> walked(const char* schema_text, std::size_t stop_after = 1000) {
+  json::Document schema;
+  EXPECT_FALSE(json::parse(schema_text, schema)) << schema_text;
+  std::vector<std::string> out;
+  modern::for_each_schema_property(schema, [&](const auto& path, const json::Value&) {
+    std::string joined;
+    for (const auto& p : path) joined += (joined.empty() ? "" : ".") + p;
+    out.push_back(joined);
+    return out.size() < stop_after;
+  });
+  return out;
+}
+
+TEST(SchemaProperties, DepthFirstThroughPropertiesOnly) {
+  EXPECT_EQ(walked(schema_with_headers),
+            (std::vector<std::string>{"region", "count", "opts", "opts.dry", "list", "query"}))
+      << "items.properties is not a properties chain; list itself is a property";
+  EXPECT_EQ(walked(R"({"properties":{"a":true,"b":{"properties":{"c":5}}}})"),
+            (std::vector<std::string>{"b"}))
+      << "properties whose value is not an object are skipped";
+  EXPECT_EQ(walked(R"([1,2])"), std::vector<std::string>{});
+  EXPECT_EQ(walked(R"({"type":"object"})"), std::vector<std::string>{});
+}
+
+TEST(SchemaProperties, StopsWhenAsked) {
+  EXPECT_EQ(walked(schema_with_headers, 3), (std::vector<std::string>{"region", "count", "opts"}));
+}
+
+TEST(SchemaProperties, SixteenLevelsDeepAndNoDeeper) {
+  std::string schema = "{}";
+  for (int i = 20; i >= 1; --i) {
+    schema = R"({"properties":{"p)" + std::to_string(i) + R"(":)" + schema + "}}";
+  }
+  const auto paths = walked(schema.c_str());
+  ASSERT_EQ(paths.size(), 16u);
+  EXPECT_EQ(std::count(paths.back().begin(), paths.back().end(), '.'), 15);
+}
 
 }  // namespace
 }  // namespace mcp
