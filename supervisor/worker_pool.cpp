@@ -159,13 +159,19 @@ std::string locate_worker_binary() {
 WorkerPool::WorkerPool(asio::io_context& io, std::string worker_path, std::string log_level,
                        bool journal, WorkerEvents& events, std::size_t max_message_bytes)
     : io_(io),
-      worker_path_(std::move(worker_path)),
+      worker_program_(worker_path),
+      remote_worker_program_(remote_worker_path(worker_path)),
       log_level_(std::move(log_level)),
       journal_(journal),
       events_(events),
       max_message_bytes_(max_message_bytes),
       child_signal_(io, SIGCHLD),
       heartbeat_timer_(io) {
+  if (!worker_program_.pinned()) {
+    log::warning("cannot hold " + worker_program_.path() +
+                 " open; workers are started from that path each time, so an upgrade that "
+                 "replaces it before mcproxy restarts mixes versions");
+  }
   watch_children();
 }
 
@@ -337,11 +343,11 @@ void WorkerPool::spawn(WorkerSlot& slot) {
   }
 
   // Remote servers need HTTP; their worker is a separate program (worker/meson.build).
-  const std::string program = slot.config.transport == BackendTransport::stdio
-                                  ? worker_path_
-                                  : remote_worker_path(worker_path_);
-  std::vector<std::string> arg_storage = {program.substr(program.rfind('/') + 1), "--server", name,
-                                          "--log-level", log_level_};
+  const PinnedProgram& program =
+      slot.config.transport == BackendTransport::stdio ? worker_program_ : remote_worker_program_;
+  // argv[0] names the program: exec'd through /proc, the worker takes its process name from it.
+  std::vector<std::string> arg_storage = {program.path().substr(program.path().rfind('/') + 1),
+                                          "--server", name, "--log-level", log_level_};
   if (journal_) arg_storage.push_back("--journal");
   std::vector<char*> argv;
   for (auto& a : arg_storage) argv.push_back(a.data());
@@ -372,11 +378,12 @@ void WorkerPool::spawn(WorkerSlot& slot) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  const int rc =
+      ::posix_spawn(&pid, program.exec_path().c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    log::error("cannot start " + program + ": " + std::strerror(rc), {name});
+    log::error("cannot start " + program.path() + ": " + std::strerror(rc), {name});
     slot.last_exit = std::string("cannot start worker: ") + std::strerror(rc);
     transition(slot, WorkerState::failed, "not retrying until the config changes");
     return;

@@ -21,6 +21,7 @@
 #include "common/status_board.hpp"
 #include "protocol/json.hpp"
 #include "supervisor/backoff_policy.hpp"
+#include "supervisor/pinned_program.hpp"
 
 namespace mcp::supervisor {
 
@@ -118,7 +119,8 @@ class WorkerPool {
   void release_board_slot(const WorkerSlot& slot);
 
   asio::io_context& io_;
-  std::string worker_path_;
+  PinnedProgram worker_program_;         // stdio servers
+  PinnedProgram remote_worker_program_;  // remote servers (HTTP)
   std::string log_level_;
   bool journal_;
   BackoffSettings backoff_settings_;

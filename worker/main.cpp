@@ -12,6 +12,9 @@
 #include "worker/worker.hpp"
 
 int main(int argc, char** argv) {
+  // The supervisor execs us through /proc/<its pid>/fd/<n> (supervisor/pinned_program.hpp), so
+  // the kernel named this process after the fd number; ps, pgrep and top want the program.
+  if (argc > 0) ::prctl(PR_SET_NAME, argv[0]);
   mcp::log::set_program("mcproxy-worker");
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg(argv[i]);

@@ -4,6 +4,8 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 
 import {
   sharedGateway,
@@ -18,6 +20,8 @@ import {
   waitFor,
   countFds,
   pidAlive,
+  makeTempDir,
+  BUILD_DIR,
 } from './lib/gateway.mjs';
 
 const SLEEP_MS = 20000;
@@ -223,4 +227,41 @@ describe('crash: backend dies with a call in flight', { timeout: 180000 }, () =>
   });
 
   itStopsCleanly(gw);
+});
+
+describe('crash: the worker binary was replaced or removed after mcproxy started (an upgrade, an uninstall)', { timeout: 60000 }, () => {
+  it('a killed worker is restarted from the file mcproxy started with, each time; ps names it mcproxy-worker', async () => {
+    const dir = makeTempDir('pinned-worker');
+    const workerFile = path.join(dir, 'mcproxy-worker');
+    fs.copyFileSync(path.join(BUILD_DIR, 'worker', 'mcproxy-worker'), workerFile);
+    fs.chmodSync(workerFile, 0o755);
+    const gw = await startGateway({ servers: { a: testServer('a') }, env: { MCPROXY_WORKER: workerFile } });
+    const client = await connectStreamable(gw.url);
+    try {
+      let worker = (await gw.server('a')).workerPid;
+      assert.equal(fs.readFileSync(`/proc/${worker}/comm`, 'utf8').trim(), 'mcproxy-worker', 'the process name');
+      const restartAfterKill = async (what) => {
+        process.kill(worker, 'SIGKILL');
+        const st = await gw.waitForStatus((s) => {
+          const a = s.servers.find((x) => x.name === 'a');
+          return a.state === 'ready' && a.workerPid !== worker;
+        }, 10000, `a restarted after ${what}`);
+        worker = st.servers.find((x) => x.name === 'a').workerPid;
+        assert.equal(fs.readFileSync(`/proc/${worker}/comm`, 'utf8').trim(), 'mcproxy-worker', `the process name after ${what}`);
+        assert.equal(fs.readlinkSync(`/proc/${worker}/exe`), `${workerFile} (deleted)`, `the worker runs the original file after ${what}`);
+        assert.equal(await callText(client, 'a__echo', { text: what }), what);
+      };
+      // An upgrade renames the new file over the old one; this "new version" could not even start.
+      const replacement = path.join(dir, '.mcproxy-worker.new');
+      fs.writeFileSync(replacement, '#!/bin/sh\nexit 70\n', { mode: 0o755 });
+      fs.renameSync(replacement, workerFile);
+      await restartAfterKill('a replacement');
+      fs.unlinkSync(workerFile);
+      await restartAfterKill('a removal');
+    } finally {
+      await client.close2();
+      await gw.stop();
+    }
+    gw.assertClean();
+  });
 });
