@@ -8,6 +8,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/listen_address.hpp"
 #include "protocol/json.hpp"
 
 namespace mcp {
@@ -284,7 +285,9 @@ std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
   for (const auto& m : v.GetObject()) {
     const std::string_view key = m.name.GetString();
     if (key == "listen") {
-      if (!m.value.IsString()) return "mcproxy.listen must be a string \"HOST:PORT\"";
+      if (!m.value.IsString() || !parse_listen(m.value.GetString())) {
+        return "mcproxy.listen must be a string \"HOST:PORT\", e.g. \"127.0.0.1:12009\"";
+      }
       g.listen = m.value.GetString();
     } else if (key == "separator") {
       if (!m.value.IsString() || !is_valid_exposed_name(m.value.GetString(), 8)) {

@@ -65,6 +65,7 @@ std::string ConfigDiff::summary() const {
   part("restarted", restarted);
   part("retuned", retuned);
   part("gateway settings", gateway_keys);
+  if (listen_changed) out += std::string(out.empty() ? "" : "; ") + "listen address";
   if (out.empty()) out = "no changes";
   return out;
 }

@@ -19,11 +19,11 @@ struct ConfigDiff {
   std::vector<std::string> restarted;  // process-shaping fields changed
   std::vector<std::string> retuned;    // only prefix, tool filter or timeout changed
   std::vector<std::string> unchanged;
-  // The "mcproxy" keys that changed, as written in the file ("maxSessions", "auth.bearerTokens");
-  // every one of them takes effect at once except listen, which needs a restart of mcproxy.
+  // The "mcproxy" keys that changed, as written in the file ("maxSessions", "auth.bearerTokens"),
+  // listen apart; every one of them takes effect at once.
   std::vector<std::string> gateway_keys;
   bool gateway_changed = false;  // any key but listen
-  bool listen_changed = false;   // needs a restart of mcproxy itself
+  bool listen_changed = false;   // the front moves to the new address (connections stay)
 
   bool empty() const {
     return added.empty() && removed.empty() && restarted.empty() && retuned.empty() &&

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/listen_address.hpp"
 #include "common/log.hpp"
 
 namespace mcp::supervisor {
@@ -30,13 +31,5 @@ struct UsageError {
 using Command = std::variant<RunCommand, CheckConfigCommand, PrintCommand, UsageError>;
 
 Command parse_command_line(const std::vector<std::string>& args);
-
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-std::optional<ListenAddress> parse_listen(const std::string& text);
-
-inline constexpr const char* default_listen = "127.0.0.1:12009";
 
 }  // namespace mcp::supervisor

@@ -9,6 +9,7 @@
 #include <asio/steady_timer.hpp>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "build_config.hpp"
@@ -68,6 +69,7 @@ class Gateway {
       log::critical(error);
       return 71;
     }
+    probe_port_ = front_.port();  // the watchdog thread starts below
     // Named after the uid and port: one per running instance, found again after a crash.
     const std::string board_name =
         "mcproxy-" + std::to_string(::getuid()) + "-" + std::to_string(front_.port());
@@ -172,9 +174,7 @@ class Gateway {
     Config next = std::move(std::get<Config>(loaded));
     for (const auto& w : next.warnings) log::warning(w);
     const ConfigDiff diff = diff_configs(config_, next);
-    if (diff.listen_changed) {
-      log::warning("mcproxy.listen changed; the new address takes effect at the next restart");
-    }
+    if (diff.listen_changed) relisten(next.gateway.listen);
     apply(diff, next);
     config_ = std::move(next);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -183,6 +183,35 @@ class Gateway {
                 " us: " + diff.summary());
     notifier_.ready();
     tick_status_once();
+  }
+
+  // mcproxy.listen changed: listen there from now on. Open connections and streams stay where
+  // they are; a client that reconnects must use the new address.
+  void relisten(const std::string& configured) {
+    const std::string old = url_of(listen_.host, front_.port());
+    if (!command_.listen.empty()) {
+      log::notice("mcproxy.listen changed; --listen " + command_.listen +
+                  " on the command line still decides");
+      return;
+    }
+    // The loader checked the text; an empty listen means the default.
+    const auto next = parse_listen(configured.empty() ? default_listen : configured);
+    std::string error;
+    if (!next || !front_.rebind(next->host, next->port, error)) {
+      log::error("mcproxy.listen: " + error + "; still listening on " + old);
+      return;
+    }
+    {
+      std::lock_guard lock(probe_mutex_);
+      listen_ = *next;
+      probe_port_ = front_.port();
+    }
+    log::notice("listening on " + url_of(listen_.host, front_.port()) + " (was " + old +
+                "; connections made there stay open)");
+  }
+  static std::string url_of(const std::string& host, int port) {
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
   }
 
   void apply(const ConfigDiff& diff, const Config& next) {
@@ -274,15 +303,24 @@ class Gateway {
     auto f = done->get_future();
     asio::post(io_, [done] { done->set_value(); });
     if (f.wait_for(budget) != std::future_status::ready) return false;
-    std::string host = listen_.host;
+    std::string host;
+    int port = 0;
+    {
+      // A reload may move the listening socket while this thread probes.
+      std::lock_guard lock(probe_mutex_);
+      host = listen_.host;
+      port = probe_port_;
+    }
     if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
     if (host == "::") host = "::1";
-    return probe_health(host, front_.port(), budget);
+    return probe_health(host, port, budget);
   }
 
   std::unique_ptr<StatusBoard> board_;
   RunCommand command_;
   FdLimit fd_limit_;
+  std::mutex probe_mutex_;  // listen_ and probe_port_: the loop writes, the watchdog reads
+  int probe_port_ = 0;
   Config config_;
   ListenAddress listen_;
   asio::io_context io_{1};

@@ -109,34 +109,86 @@ HttpFront::~HttpFront() {
   stop();
 }
 
-bool HttpFront::bind(std::string& error) {
+namespace {
+
+// Opens, binds and listens on the first of host's addresses that takes it; the bound port, or
+// why none did.
+bool listen_on(asio::io_context& io, asio::ip::tcp::acceptor& acceptor, const std::string& host,
+               int port, int& bound_port, std::error_code& why) {
   std::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
+  asio::ip::tcp::resolver resolver(io);
   const auto results = resolver.resolve(
-      options_.host, std::to_string(options_.port),
+      host, std::to_string(port),
       asio::ip::resolver_base::passive | asio::ip::resolver_base::numeric_service, ec);
-  std::string why = ec ? ec.message() : "no address";
+  why = ec ? ec : asio::error::host_not_found;
   for (const auto& entry : results) {
-    acceptor_.close(ec);
-    acceptor_.open(entry.endpoint().protocol(), ec);
+    acceptor.close(ec);
+    acceptor.open(entry.endpoint().protocol(), ec);
     if (ec) {
-      why = ec.message();
+      why = ec;
       continue;
     }
-    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
     // Accepted sockets inherit it; each connection sets it again anyway.
-    acceptor_.set_option(asio::ip::tcp::no_delay(true), ec);
-    acceptor_.bind(entry.endpoint(), ec);
-    if (!ec) acceptor_.listen(listen_backlog, ec);
+    acceptor.set_option(asio::ip::tcp::no_delay(true), ec);
+    acceptor.bind(entry.endpoint(), ec);
+    if (!ec) acceptor.listen(listen_backlog, ec);
     if (!ec) {
-      port_ = acceptor_.local_endpoint(ec).port();
+      bound_port = acceptor.local_endpoint(ec).port();
       return true;
     }
-    why = ec.message();
+    why = ec;
   }
-  acceptor_.close(ec);
-  error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + why;
+  acceptor.close(ec);
   return false;
+}
+
+std::string cannot_listen(const std::string& host, int port, const std::error_code& why) {
+  return "cannot listen on " + host + ":" + std::to_string(port) + ": " + why.message();
+}
+
+}  // namespace
+
+bool HttpFront::bind(std::string& error) {
+  std::error_code why;
+  if (listen_on(io_, acceptor_, options_.host, options_.port, port_, why)) return true;
+  error = cannot_listen(options_.host, options_.port, why);
+  return false;
+}
+
+bool HttpFront::rebind(const std::string& host, int port, std::string& error) {
+  asio::ip::tcp::acceptor next(io_);
+  int bound = 0;
+  std::error_code why;
+  bool ok = listen_on(io_, next, host, port, bound, why);
+  bool reopened = false;
+  if (!ok && why == asio::error::address_in_use && port == port_) {
+    // The same port on another host (127.0.0.1 -> 0.0.0.0): our own socket holds it. Let go of
+    // it first, and take it back if the new address still cannot be had.
+    std::error_code ec;
+    acceptor_.close(ec);
+    ok = listen_on(io_, next, host, port, bound, why);
+    reopened = !ok;
+    if (!ok && !listen_on(io_, acceptor_, options_.host, port_, port_, ec)) {
+      error = cannot_listen(host, port, why) + "; and the old address was lost too (" +
+              ec.message() + "): no new connections until a reload or restart";
+      return false;
+    }
+  }
+  if (!ok) {
+    error = cannot_listen(host, port, why);
+    if (reopened) accept_next();  // the old socket is a new one now
+    return false;
+  }
+  std::error_code ec;
+  accept_retry_timer_.cancel();
+  acceptor_.close(ec);  // its pending accept completes with operation_aborted
+  acceptor_ = std::move(next);
+  options_.host = host;
+  options_.port = port;
+  port_ = bound;
+  accept_next();
+  return true;
 }
 
 void HttpFront::start() {
@@ -145,44 +197,55 @@ void HttpFront::start() {
 }
 
 void HttpFront::accept_next() {
-  acceptor_.async_accept([this](const std::error_code& ec, asio::ip::tcp::socket socket) {
-    if (!acceptor_.is_open() || stopping_) return;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!refusing_logged_) {
-        refusing_logged_ = true;
-        log::warning("accepting a connection failed: " + ec.message() +
-                     "; retrying every 100 ms (is the fd limit too low?)");
-      }
-      accept_retry_timer_.expires_after(accept_retry_delay);
-      accept_retry_timer_.async_wait([this](const std::error_code& e) {
-        if (!e) accept_next();
+  // A rebind starts a new chain of accepts; a completion of the old one must not re-arm.
+  const std::uint64_t generation = ++accept_generation_;
+  acceptor_.async_accept(
+      [this, generation](const std::error_code& ec, asio::ip::tcp::socket socket) {
+        if (!acceptor_.is_open() || stopping_) return;
+        if (generation != accept_generation_) {
+          // Accepted on the socket a rebind closed, just before it did: still a client.
+          if (!ec) admit(std::move(socket));
+          return;
+        }
+        if (ec) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!refusing_logged_) {
+            refusing_logged_ = true;
+            log::warning("accepting a connection failed: " + ec.message() +
+                         "; retrying every 100 ms (is the fd limit too low?)");
+          }
+          accept_retry_timer_.expires_after(accept_retry_delay);
+          accept_retry_timer_.async_wait([this](const std::error_code& e) {
+            if (!e) accept_next();
+          });
+          return;
+        }
+        refusing_logged_ = false;
+        admit(std::move(socket));
+        accept_next();
       });
-      return;
+}
+
+void HttpFront::admit(asio::ip::tcp::socket socket) {
+  if (connections_.size() >= options_.max_connections) {
+    // No answer: writing one could block. The client sees the connection close at once.
+    // A flood is logged once, and counted when a connection is admitted again.
+    if (refused_since_logged_++ == 0) {
+      log::warning("refused a connection: " + std::to_string(connections_.size()) +
+                   " already open (limit " + std::to_string(options_.max_connections) + ")");
     }
-    refusing_logged_ = false;
-    if (connections_.size() >= options_.max_connections) {
-      // No answer: writing one could block. The client sees the connection close at once.
-      // A flood is logged once, and counted when a connection is admitted again.
-      if (refused_since_logged_++ == 0) {
-        log::warning("refused a connection: " + std::to_string(connections_.size()) +
-                     " already open (limit " + std::to_string(options_.max_connections) + ")");
-      }
-    } else {
-      if (refused_since_logged_ > 1) {
-        log::notice("admitting connections again; refused " +
-                    std::to_string(refused_since_logged_) + " at the limit of " +
-                    std::to_string(options_.max_connections));
-      }
-      refused_since_logged_ = 0;
-      auto connection = std::make_shared<HttpConnection>(
-          std::move(socket), connection_settings_, [this](const ExchangePtr& ex) { handle(ex); },
-          [this](HttpConnection* c) { connections_.erase(c); });
-      connections_.emplace(connection.get(), connection);
-      connection->start();
-    }
-    accept_next();
-  });
+    return;
+  }
+  if (refused_since_logged_ > 1) {
+    log::notice("admitting connections again; refused " + std::to_string(refused_since_logged_) +
+                " at the limit of " + std::to_string(options_.max_connections));
+  }
+  refused_since_logged_ = 0;
+  auto connection = std::make_shared<HttpConnection>(
+      std::move(socket), connection_settings_, [this](const ExchangePtr& ex) { handle(ex); },
+      [this](HttpConnection* c) { connections_.erase(c); });
+  connections_.emplace(connection.get(), connection);
+  connection->start();
 }
 
 void HttpFront::sweep() {

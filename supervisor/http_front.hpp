@@ -51,6 +51,9 @@ class HttpFront {
   void apply_limits(const FrontOptions& next);
   // Binds the listening socket; false (with why) if it cannot.
   bool bind(std::string& error);
+  // A reload's new listen address: listens there and stops listening on the old one, whose
+  // connections stay. False (with why) if the new one cannot be had; the old one then stays.
+  bool rebind(const std::string& host, int port, std::string& error);
   int port() const { return port_; }
   void start();
   // Stops accepting; streams end after writing what is queued, idle connections close, and
@@ -74,6 +77,7 @@ class HttpFront {
   using ExchangePtr = std::shared_ptr<HttpExchange>;
 
   void accept_next();
+  void admit(asio::ip::tcp::socket socket);
   void sweep();
   void handle(const ExchangePtr& ex);
   bool origin_allowed(const http::Request& req) const;
@@ -103,7 +107,9 @@ class HttpFront {
   std::unordered_set<std::string> sse_sessions_;
   bool stopping_ = false;
   bool refusing_logged_ = false;
-  std::size_t refused_since_logged_ = 0;  // connections closed at max_connections since logged
+  std::size_t refused_since_logged_ = 0;
+  std::uint64_t accept_generation_ = 0;  // which accept chain is current (rebind starts one)  //
+                                         // connections closed at max_connections since logged
   int port_ = 0;
 };
 

@@ -1,7 +1,8 @@
 // The gateway's own settings, enforced and reloaded: bearer tokens (a reload that revokes one
 // stops it at once, streams included), allowed Origins, maxSessions, the connection and stream
 // caps (mcproxy.maxConnections, mcproxy.maxStreams), and the fd limit (the supervisor raises
-// its own soft limit; workers and backends keep the one mcproxy was started with).
+// its own soft limit; workers and backends keep the one mcproxy was started with), and the listen
+// address (a reload moves the listening socket; connections made on the old one stay).
 // A reload's log line names the keys it changed; each test waits for that line, never a sleep.
 
 import { describe, it, before, after } from 'node:test';
@@ -13,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 
 import { startGateway, testServer, textOf, withDeadline, settle, waitFor, MCP_ACCEPT } from './lib/gateway.mjs';
-import { logMark, logLines, waitForLog, writeAtomic } from './lib/ops.mjs';
+import { logMark, logLines, waitForLog, writeAtomic, freePort } from './lib/ops.mjs';
 import { KINDS, httpRequest } from './lib/peers.mjs';
 
 const T1 = 'e2e-token-one-0123456789';
@@ -334,6 +335,90 @@ describe('the fd limit: the supervisor raises its own; workers and backends keep
     try {
       assert.equal(openFileLimits(gw.pid).soft, 256, 'nothing to raise to');
       assert.doesNotMatch(gw.stderr(), /fd limit/);
+    } finally {
+      await gw.stop();
+    }
+    gw.assertClean();
+  });
+});
+
+describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000 }, () => {
+  const url = (host, port) => `http://${host}:${port}`;
+  const write = (gw, listen) => writeAtomic(gw.configPath, JSON.stringify({ mcproxy: { listen }, mcpServers: SERVERS }, null, 2));
+  const refused = async (port) => {
+    const r = await healthConnection(port).catch((e) => ({ error: e.message }));
+    return r.closed === true && r.status === undefined;
+  };
+
+  it('the new address serves, the old one takes no new connection, one made there stays; an address in use or a bad one leaves the current one', async () => {
+    const p1 = await freePort();
+    const gw = await startGateway({ servers: SERVERS, mcproxy: { listen: `127.0.0.1:${p1}` }, listen: null });
+    const kept = await healthConnection(p1);
+    const blocker = net.createServer();
+    try {
+      assert.equal(gw.port, p1, 'started on the configured address');
+      assert.equal(kept.status, 200);
+
+      // 1. Another port.
+      const p2 = await freePort();
+      let mark = logMark(gw);
+      write(gw, `127.0.0.1:${p2}`);
+      await waitForLog(gw, new RegExp(`NOTICE listening on http://127\\.0\\.0\\.1:${p2} \\(was http://127\\.0\\.0\\.1:${p1};`), { from: mark });
+      assert.match(gw.stderr().slice(mark), /reloaded \(file change\) in \d+ us: listen address$/m);
+      const c = await connectWithToken(url('127.0.0.1', p2), 'streamable', null, 'moved');
+      try {
+        assert.equal(textOf(await c.callTool({ name: 'a__echo', arguments: { text: 'moved' } })), 'moved');
+      } finally {
+        await c.close2();
+      }
+      assert.ok(await refused(p1), `no new connection on the old port ${p1}`);
+      // The connection made before the move is still served.
+      kept.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      const again = await new Promise((resolve) => {
+        let got = '';
+        kept.socket.removeAllListeners('data');
+        kept.socket.on('data', (d) => {
+          got += d.toString('latin1');
+          if (got.includes('\r\n\r\n')) resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(got)?.[1]));
+        });
+        kept.socket.on('close', () => resolve('closed'));
+      });
+      assert.equal(again, 200, 'a request on the connection made before the move');
+
+      // 2. An address someone else holds: refused, the current one stays.
+      await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const p3 = blocker.address().port;
+      mark = logMark(gw);
+      write(gw, `127.0.0.1:${p3}`);
+      await waitForLog(gw, new RegExp(`ERROR mcproxy\\.listen: cannot listen on 127\\.0\\.0\\.1:${p3}: Address already in use; still listening on http://127\\.0\\.0\\.1:${p2}`), { from: mark });
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200, 'the current address after a refused move');
+
+      // 3. The same port on another address: our own socket holds the port, so it lets go first.
+      mark = logMark(gw);
+      write(gw, `0.0.0.0:${p2}`);
+      await waitForLog(gw, new RegExp(`NOTICE listening on http://0\\.0\\.0\\.0:${p2} \\(was http://127\\.0\\.0\\.1:${p2};`), { from: mark });
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200, '0.0.0.0 serves 127.0.0.1 too');
+
+      // 4. A bad address is refused with the whole file, which names it.
+      mark = logMark(gw);
+      write(gw, 'nowhere');
+      await waitForLog(gw, /rejected, the running config keeps serving: .*mcproxy\.listen must be a string "HOST:PORT"/, { from: mark });
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200);
+    } finally {
+      kept.socket?.destroy();
+      blocker.close();
+      await gw.stop();
+    }
+    gw.assertClean();
+  });
+
+  it('with --listen on the command line, mcproxy.listen in the file does not move it', async () => {
+    const gw = await startGateway({ servers: SERVERS });
+    try {
+      const mark = logMark(gw);
+      write(gw, `127.0.0.1:${await freePort()}`);
+      await waitForLog(gw, /NOTICE mcproxy\.listen changed; --listen 127\.0\.0\.1:0 on the command line still decides/, { from: mark });
+      assert.equal((await httpRequest(`${gw.url}/health`)).status, 200);
     } finally {
       await gw.stop();
     }

@@ -164,6 +164,7 @@ TEST(ConfigDiff, ListenIsReportedApartFromTheKeysThatApplyAtOnce) {
   EXPECT_FALSE(d.gateway_changed);
   EXPECT_THAT(d.gateway_keys, IsEmpty());
   EXPECT_FALSE(d.empty());
+  EXPECT_EQ(d.summary(), "listen address");
 }
 
 TEST(ConfigDiff, ServersAndGatewayKeysInOneSummary) {

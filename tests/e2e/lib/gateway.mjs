@@ -254,6 +254,7 @@ function tail(text, n = 60) {
  * @param {boolean} [opts.waitReady=true] wait until every enabled server is ready
  * @param {string[]} [opts.readyServers] wait for these servers only (default: all enabled)
  * @param {number} [opts.readyTimeoutMs=20000]
+ * @param {string|null} [opts.listen='127.0.0.1:0'] --listen; null: none (the config's decides)
  * @param {string[]} [opts.launcher] a program that execs mcproxy in its own place (so the pid
  *   stays mcproxy's), e.g. ['prlimit', '--nofile=256:4096', '--']
  */
@@ -268,6 +269,7 @@ export async function startGateway({
   listenTimeoutMs = 10000,
   env = {},
   launcher = [],
+  listen = '127.0.0.1:0',
 } = {}) {
   requireFile(MCPROXY_BIN, 'mcproxy binary');
   if (configText === undefined) checkServerFiles(servers);
@@ -282,7 +284,7 @@ export async function startGateway({
   const stderrPath = path.join(dir, 'stderr.log');
   const stderrFile = fs.openSync(stderrPath, 'w');
 
-  const args = ['--config', configPath, '--listen', '127.0.0.1:0', '--log', ...extraArgs];
+  const args = ['--config', configPath, ...(listen === null ? [] : ['--listen', listen]), '--log', ...extraArgs];
   const command = launcher.length ? [...launcher, MCPROXY_BIN, ...args] : [MCPROXY_BIN, ...args];
   const proc = spawn(command[0], command.slice(1), {
     cwd: dir,
