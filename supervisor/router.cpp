@@ -42,8 +42,35 @@ void Router::set_servers(const std::vector<ServerConfig>& servers) {
 
 // ---------------------------------------------------------------- front
 
+// At maxSessions, a new client may take the place of the Streamable HTTP session that holds the
+// least: no open stream, no call in flight, nothing heard from it for evictable_after, and of
+// those the one heard from longest ago. If its client is still there, its next request gets 404
+// and it starts a new session, as the specification tells it to (basic/transports, "Session
+// Management"). Without this, one client that leaks sessions (reconnecting without DELETE)
+// would lock every other client out until the leaked ones expire, an hour later.
+bool Router::make_room_for_session() {
+  if (session_count() < settings_.max_sessions) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const Session* lru = nullptr;
+  sessions_.for_each([&](Session& s) {
+    if (s.transport != FrontTransport::streamable_http) return;
+    if ((s.stream && !s.stream->closed()) || now - s.last_seen < settings_.evictable_after) return;
+    if (calls_.count_session(s.id) > 0) return;
+    if (lru == nullptr || s.last_seen < lru->last_seen) lru = &s;
+  });
+  if (lru == nullptr) return false;
+  const std::string id = lru->id;
+  const auto idle_s = std::chrono::duration_cast<std::chrono::seconds>(now - lru->last_seen);
+  log::notice("mcproxy.maxSessions (" + std::to_string(settings_.max_sessions) +
+                  ") reached: ended the least recently used idle session (idle " +
+                  std::to_string(idle_s.count()) + " s) to admit a new one",
+              {"", id});
+  close_session(id, "evicted at mcproxy.maxSessions");
+  return true;
+}
+
 bool Router::open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream) {
-  if (session_count() >= settings_.max_sessions) {
+  if (!make_room_for_session()) {
     log::warning("refused a new SSE session: " + std::to_string(settings_.max_sessions) +
                  " sessions already open (mcproxy.maxSessions)");
     return false;
@@ -60,7 +87,7 @@ void Router::handle_message(const std::string& session_id, FrontTransport transp
   const bool is_initialize = c.kind == jsonrpc::Kind::request && c.method == "initialize";
   Session* session = sessions_.find(session_id);
   if (session == nullptr && is_initialize && transport == FrontTransport::streamable_http &&
-      session_count() >= settings_.max_sessions) {
+      !make_room_for_session()) {
     log::warning("refused a new session: " + std::to_string(settings_.max_sessions) +
                  " sessions already open (mcproxy.maxSessions)");
     reply->push({jsonrpc::error_response(

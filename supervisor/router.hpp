@@ -37,6 +37,9 @@ struct RouterSettings {
   std::chrono::seconds input_wait{300};
   std::chrono::minutes session_idle_timeout{60};
   std::size_t max_sessions = 1000;
+  // At max_sessions, a Streamable HTTP session this idle, with no stream and no call, may give
+  // its place to a new one (Router::make_room_for_session).
+  std::chrono::seconds evictable_after{10};
 };
 
 // The HTTP status a 2026-07-28 client gets with a JSON-RPC error (0: the default, 200).
@@ -50,7 +53,7 @@ class Router : public WorkerEvents {
   void set_servers(const std::vector<ServerConfig>& servers);
 
   // --- from the HTTP front (posted to the loop) ---
-  // False when mcproxy.maxSessions are already open.
+  // False when mcproxy.maxSessions are already open and none can make room.
   bool open_legacy_session(const std::string& id, std::shared_ptr<Outbox> stream);
   // One JSON-RPC message from a client. For Streamable HTTP, reply receives this POST's
   // frames and a final one; for legacy SSE, reply is null and frames go to the session stream.
@@ -97,6 +100,8 @@ class Router : public WorkerEvents {
   void on_worker_down(const std::string& server, const std::string& reason) override;
 
  private:
+  // Below maxSessions, or room was made: true.
+  bool make_room_for_session();
   // A request a backend made of a client (sampling, elicitation, roots), relayed under an id
   // of ours; the client's answer goes back under the backend's own id.
   struct ClientBoundRequest {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 
-import { sharedGateway, itStopsCleanly, testServer, textOf, withDeadline, settle, MCP_ACCEPT } from './lib/gateway.mjs';
+import { sharedGateway, itStopsCleanly, testServer, textOf, withDeadline, settle, waitFor, fatalError, MCP_ACCEPT } from './lib/gateway.mjs';
 import { logMark, logLines, waitForLog } from './lib/ops.mjs';
 import {
   KINDS,
@@ -287,6 +287,60 @@ describe('front limits: body and header size, sessions, per-session outbox', { t
       });
     });
   }
+
+  it(`at maxSessions (${MAX_SESSIONS}) the least recently used idle Streamable session gives its place to a new client; a busy one never does`, async () => {
+    await noSessions();
+    const EVICTABLE_AFTER_MS = 10000; // RouterSettings::evictable_after
+    const initialize = () => httpRequest(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: MCP_ACCEPT },
+      body: initializeBody(),
+    });
+    const list = (s) => httpRequest(`${gw.url}/mcp`, { method: 'POST', headers: s.headers, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }) });
+    // Three sessions with no GET stream, like a client that leaks them; the third stays busy.
+    const [r1, r2, r3] = [await rawStreamableSession(gw.url), await rawStreamableSession(gw.url), await rawStreamableSession(gw.url)];
+    const created = Date.now();
+    const busy = new AbortController();
+    const call = fetch(`${gw.url}/mcp`, {
+      method: 'POST',
+      headers: r3.headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'b__sleep', arguments: { ms: 60000 } } }),
+      signal: busy.signal,
+    }).then((r) => r.arrayBuffer()).catch(() => {});
+    const opened = [];
+    try {
+      const first = await initialize();
+      assert.equal(first.status, 503, `at the cap, with every session fresh: ${first.status} ${first.body}`);
+      const mark = logMark(gw);
+      // Until r1 has been idle long enough, a new client is refused; then it takes r1's place.
+      const admitted = await waitFor(async () => {
+        const r = await initialize();
+        if (r.status === 200) return r;
+        if (r.status !== 503) throw fatalError(`refused while nothing is evictable, expected 503: ${r.status} ${r.body}`);
+        return null;
+      }, { timeoutMs: EVICTABLE_AFTER_MS + 15000, intervalMs: 250, what: 'a new session admitted once an idle one can give way' });
+      opened.push(admitted.headers['mcp-session-id']);
+      assert.ok(Date.now() - created >= EVICTABLE_AFTER_MS - 500, 'not before the idle time');
+      await waitForLog(gw, /mcproxy\.maxSessions \(3\) reached: ended the least recently used idle session \(idle \d+ s\)/, { from: mark });
+      assert.equal((await list(r1)).status, 404, 'the evicted session (least recently used) is gone');
+      // Next in line is r2 (idle, no stream); r3 is busy and stays.
+      const second = await initialize();
+      assert.equal(second.status, 200, `a second new client takes r2's place: ${second.status}`);
+      opened.push(second.headers['mcp-session-id']);
+      assert.equal((await list(r2)).status, 404, 'r2 gave way next');
+      const third = await initialize();
+      assert.equal(third.status, 503, 'r3 has a call in flight and the others are new: nobody gives way');
+      assert.equal(logLines(gw, /ended the least recently used idle session/, mark).length, 2);
+    } finally {
+      busy.abort();
+      await call;
+      for (const id of [r1.sessionId, r2.sessionId, r3.sessionId, ...opened]) {
+        await httpRequest(`${gw.url}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': id } }).catch(() => {});
+      }
+    }
+    await noSessions();
+    gw.assertClean();
+  });
 
   itStopsCleanly(gw);
 });
