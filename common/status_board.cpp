@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
 
 namespace mcp {
 
@@ -32,13 +33,23 @@ std::size_t segment_size(std::uint32_t slots) {
 
 }  // namespace
 
+namespace {
+
+std::size_t slot_offset(std::uint32_t index) {
+  return sizeof(BoardHeader) + sizeof(StatusSlot) * index;
+}
+
+}  // namespace
+
 struct StatusBoard::Impl {
   bip::shared_memory_object shm;
+  // The owner maps the whole segment; a worker only the pages of its slot.
   bip::mapped_region region;
+  std::uint32_t mapped_slot = 0;  // a worker's slot
   BoardHeader* header() { return static_cast<BoardHeader*>(region.get_address()); }
-  StatusSlot* slots() {
+  StatusSlot* slot_at(std::uint32_t index) {
     return reinterpret_cast<StatusSlot*>(static_cast<char*>(region.get_address()) +
-                                         sizeof(BoardHeader));
+                                         slot_offset(index));
   }
 };
 
@@ -69,8 +80,9 @@ std::uint64_t StatusBoard::now_ms() {
          static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
 }
 
-StatusBoard::StatusBoard(std::string name, bool owner, std::unique_ptr<Impl> impl)
-    : name_(std::move(name)), owner_(owner), impl_(std::move(impl)) {}
+StatusBoard::StatusBoard(std::string name, bool owner, std::uint32_t slot_count,
+                         std::unique_ptr<Impl> impl)
+    : name_(std::move(name)), owner_(owner), slot_count_(slot_count), impl_(std::move(impl)) {}
 
 StatusBoard::~StatusBoard() {
   impl_.reset();
@@ -104,46 +116,66 @@ std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::u
     if (exists) bip::shared_memory_object::remove(name.c_str());
     auto impl = std::make_unique<Impl>();
     impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write);
+    // A new segment reads as zeros and takes memory only where written: the header now, each
+    // slot when it is handed out.
     impl->shm.truncate(static_cast<bip::offset_t>(segment_size(slots)));
     impl->region = bip::mapped_region(impl->shm, bip::read_write);
-    std::memset(impl->region.get_address(), 0, impl->region.get_size());
-    for (std::uint32_t i = 0; i < slots; ++i) new (&impl->slots()[i]) StatusSlot{};
     BoardHeader* h = impl->header();
     h->version = board_version;
     h->slot_count = slots;
     h->owner_pid = ::getpid();
     h->magic = board_magic;
-    return std::unique_ptr<StatusBoard>(new StatusBoard(name, true, std::move(impl)));
+    return std::unique_ptr<StatusBoard>(new StatusBoard(name, true, slots, std::move(impl)));
   } catch (const bip::interprocess_exception& e) {
     error = "cannot create status board " + name + ": " + e.what();
     return nullptr;
   }
 }
 
-std::unique_ptr<StatusBoard> StatusBoard::open(const std::string& name, std::string& error) {
+std::unique_ptr<StatusBoard> StatusBoard::open_slot(const std::string& name, std::uint32_t index,
+                                                    std::string& error) {
   try {
     auto impl = std::make_unique<Impl>();
     impl->shm = bip::shared_memory_object(bip::open_only, name.c_str(), bip::read_write);
-    impl->region = bip::mapped_region(impl->shm, bip::read_write);
-    const BoardHeader* h = impl->header();
-    if (impl->region.get_size() < sizeof(BoardHeader) || h->magic != board_magic ||
-        h->version != board_version || impl->region.get_size() < segment_size(h->slot_count)) {
-      error = "status board " + name + " has an unknown layout";
+    bip::offset_t size = 0;
+    impl->shm.get_size(size);
+    std::uint32_t slots = 0;
+    {
+      const bip::mapped_region head(impl->shm, bip::read_only, 0, sizeof(BoardHeader));
+      const auto* h = static_cast<const BoardHeader*>(head.get_address());
+      if (h->magic != board_magic || h->version != board_version ||
+          static_cast<std::size_t>(size) < segment_size(h->slot_count)) {
+        error = "status board " + name + " has an unknown layout";
+        return nullptr;
+      }
+      slots = h->slot_count;
+    }
+    if (index >= slots) {
+      error = "status board " + name + " has no slot " + std::to_string(index);
       return nullptr;
     }
-    return std::unique_ptr<StatusBoard>(new StatusBoard(name, false, std::move(impl)));
+    // Boost maps from the page that holds the offset and points get_address() at the offset.
+    impl->region =
+        bip::mapped_region(impl->shm, bip::read_write,
+                           static_cast<bip::offset_t>(slot_offset(index)), sizeof(StatusSlot));
+    impl->mapped_slot = index;
+    return std::unique_ptr<StatusBoard>(new StatusBoard(name, false, slots, std::move(impl)));
   } catch (const bip::interprocess_exception& e) {
     error = "cannot open status board " + name + ": " + e.what();
     return nullptr;
   }
 }
 
-std::uint32_t StatusBoard::slot_count() const {
-  return impl_->header()->slot_count;
+StatusSlot* StatusBoard::slot(std::uint32_t index) {
+  if (index >= slot_count_) return nullptr;
+  if (owner_) return impl_->slot_at(index);
+  return index == impl_->mapped_slot ? static_cast<StatusSlot*>(impl_->region.get_address())
+                                     : nullptr;
 }
 
-StatusSlot* StatusBoard::slot(std::uint32_t index) {
-  return index < slot_count() ? &impl_->slots()[index] : nullptr;
+StatusSlot* StatusBoard::reset_slot(std::uint32_t index) {
+  if (!owner_ || index >= slot_count_) return nullptr;
+  return new (impl_->slot_at(index)) StatusSlot{};
 }
 
 }  // namespace mcp

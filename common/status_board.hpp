@@ -7,6 +7,10 @@
 // Every field is a lock-free atomic, so a reader never sees a torn value; the last-error text
 // is guarded by a sequence counter. The supervisor creates the segment (removing a stale one
 // left by a crashed run whose owner is gone) and removes it when it exits.
+//
+// Memory: the segment is sized for every slot but only the pages that are written exist. The
+// supervisor constructs a slot when it hands it to a worker (reset_slot), and a worker maps
+// only the page(s) of its own slot, so it can neither read nor scribble on another's.
 #pragma once
 
 #include <sys/types.h>
@@ -48,11 +52,15 @@ class StatusBoard {
   // Supervisor: creates a fresh segment named name (removing a stale one whose owner is dead).
   static std::unique_ptr<StatusBoard> create(const std::string& name, std::uint32_t slots,
                                              std::string& error);
-  // Worker: opens the supervisor's segment.
-  static std::unique_ptr<StatusBoard> open(const std::string& name, std::string& error);
+  // Worker: maps slot `index` of the supervisor's segment, and nothing else of it.
+  static std::unique_ptr<StatusBoard> open_slot(const std::string& name, std::uint32_t index,
+                                                std::string& error);
 
-  std::uint32_t slot_count() const;
+  std::uint32_t slot_count() const { return slot_count_; }
+  // The owner: any slot. A worker's board: its own slot, null for any other.
   StatusSlot* slot(std::uint32_t index);
+  // Owner: a fresh slot (zero counters, no last error) for the worker it is handed to.
+  StatusSlot* reset_slot(std::uint32_t index);
   const std::string& name() const { return name_; }
 
   // Milliseconds on CLOCK_MONOTONIC, the clock of heartbeat_ms.
@@ -60,10 +68,11 @@ class StatusBoard {
 
  private:
   struct Impl;
-  StatusBoard(std::string name, bool owner, std::unique_ptr<Impl> impl);
+  StatusBoard(std::string name, bool owner, std::uint32_t slot_count, std::unique_ptr<Impl> impl);
 
   std::string name_;
   bool owner_;
+  std::uint32_t slot_count_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -196,6 +196,7 @@ std::uint32_t WorkerPool::claim_board_slot() {
   for (std::uint32_t i = 0; i < board_slots_used_.size(); ++i) {
     if (!board_slots_used_[i]) {
       board_slots_used_[i] = true;
+      board_->reset_slot(i);  // nothing of a removed server's counters or last error
       return i;
     }
   }

@@ -152,7 +152,7 @@ std::optional<int> Worker::start() {
   const log::Context ctx{options_.name};
   if (!options_.status_board.empty()) {
     std::string error;
-    board_ = StatusBoard::open(options_.status_board, error);
+    board_ = StatusBoard::open_slot(options_.status_board, options_.status_slot, error);
     slot_ = board_ ? board_->slot(options_.status_slot) : nullptr;
     if (slot_ == nullptr) log::warning("no status board slot: " + error, ctx);
   }
