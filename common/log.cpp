@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -54,8 +55,16 @@ bool stderr_is_journal() {
   if (stream == nullptr) return false;
   struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return false;
+  // "DEVICE:INODE" in decimal (systemd.exec(5), $JOURNAL_STREAM).
+  const std::string_view text(stream);
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto whole = [](std::string_view digits, unsigned long long& out) {
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size();
+  };
   unsigned long long dev = 0, ino = 0;
-  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  if (!whole(text.substr(0, colon), dev) || !whole(text.substr(colon + 1), ino)) return false;
   return dev == static_cast<unsigned long long>(st.st_dev) &&
          ino == static_cast<unsigned long long>(st.st_ino);
 }
