@@ -1,7 +1,12 @@
 #include "protocol/json.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <string>
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
@@ -24,11 +29,17 @@ std::string quote(std::string_view s) {
 
 namespace {
 
-// Builds a document from a Reader's events as Document::Parse does, and refuses two things
-// RapidJSON would accept: nesting deeper than max_nesting_depth, and a number too big for a
-// double ("5e308"), which RapidJSON reads as infinity and its Writer then cannot write: to_string
-// stopped at it, and the router forwarded a cut-off message. The member names are RapidJSON's
-// Handler concept.
+// Builds a document from a Reader's events as Document::Parse does, with three differences:
+//   - nesting deeper than max_nesting_depth is refused (RapidJSON's recursion would overflow);
+//   - numbers are converted here, exactly: the Reader hands over their text (it has checked
+//     the grammar) and std::from_chars rounds correctly, where RapidJSON's own conversion is
+//     within 3 ulp ("0.30000000000000004", JavaScript's 0.1 + 0.2, read as ...07): a message the
+//     router rewrote carried a different number on. Its Writer prints a double so that it
+//     reads back the same, so a number now crosses the gateway unchanged in value.
+//   - a number too big for a double ("5e308") is refused: infinity cannot be written, and
+//     to_string stopped at it and the router forwarded a cut-off message.
+// Integers become Int, Uint, Int64 or Uint64 as RapidJSON chooses them, and a double when they
+// do not fit 64 bits. The member names are RapidJSON's Handler concept.
 class DocumentBuilder {
  public:
   explicit DocumentBuilder(Document& doc) : doc_(doc) {}
@@ -45,8 +56,37 @@ class DocumentBuilder {
     refusal_ = "Number too big to be stored in double.";
     return false;
   }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return doc_.RawNumber(s, n, copy);
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool /*copy*/) {
+    const char* end = s + n;
+    const bool integer =
+        std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end;
+    if (integer) {
+      if (*s == '-') {
+        std::int64_t i = 0;
+        if (std::from_chars(s, end, i).ec == std::errc()) {
+          return i >= std::numeric_limits<int>::min() ? doc_.Int(static_cast<int>(i))
+                                                      : doc_.Int64(i);
+        }
+      } else {
+        std::uint64_t u = 0;
+        if (std::from_chars(s, end, u).ec == std::errc()) {
+          return u <= std::numeric_limits<unsigned>::max() ? doc_.Uint(static_cast<unsigned>(u))
+                                                           : doc_.Uint64(u);
+        }
+      }
+      // Beyond 64 bits: a double, as RapidJSON does.
+    }
+    double d = 0;
+    const auto [ptr, ec] = std::from_chars(s, end, d);
+    if (ec == std::errc::result_out_of_range) {
+      // from_chars says only "out of range"; strtod tells an underflow ("1e-400": a signed
+      // zero, kept as RapidJSON keeps it) from an overflow (infinity: refused below).
+      d = std::strtod(std::string(s, n).c_str(), nullptr);
+    } else if (ec != std::errc() || ptr != end) {
+      refusal_ = "Malformed number.";  // not after the Reader's own check of the grammar
+      return false;
+    }
+    return Double(d);
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
@@ -84,7 +124,7 @@ std::optional<ParseError> parse(std::string_view text, Document& doc) {
   auto build = [&](Document& d) {
     DocumentBuilder builder(d);
     // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
-    result = reader.Parse<rapidjson::kParseDefaultFlags>(in, builder);
+    result = reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, builder);
     refusal = builder.refusal();
     return !result.IsError();
   };

@@ -81,7 +81,10 @@ describe('passthrough: tool definitions and results arrive as the backend sent t
         const c = await connectClient(gw.url, kind, { name: `meta-${kind}` });
         try {
           const tag = `meta-${kind}-${PID}`;
-          const args = { text: 'x', tag, nested: { list: [1, 2.5, -3, null, true, 'ü\u2028'], empty: {} } };
+          // Numbers a rewrite must not move: 0.1 + 0.2, the smallest denormal, the largest double,
+          // 2^53, and a long fraction (the gateway rewrites the id, so all of it is re-written).
+          const numbers = [0.1 + 0.2, 1e-7, 5e-324, 1.7976931348623157e308, 2 ** 53, 123.45678901234567, -2.2250738585072014e-308];
+          const args = { text: 'x', tag, numbers, nested: { list: [1, 2.5, -3, null, true, 'ü\u2028'], empty: {} } };
           const meta = { 'io.example/trace': { id: tag, hops: [1, 2] }, plain: 'value' };
           await c.callTool({ name: 'a__echo', arguments: args, _meta: meta });
           const got = await waitJournal(c, 'a', 'tools/call', (m) => m.params.arguments?.tag === tag && !m.params._meta?.progressToken);

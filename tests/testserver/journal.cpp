@@ -2,8 +2,8 @@
 
 namespace testserver {
 
-void Journal::record(const rapidjson::Value& message) {
-  Entry entry{0, get_string(message, "method").value_or(""), to_json_text(message)};
+void Journal::record(const rapidjson::Value& message, std::string_view line) {
+  Entry entry{0, get_string(message, "method").value_or(""), std::string(line)};
   std::lock_guard lock(mutex_);
   entry.seq = next_seq_++;
   entries_.push_back(std::move(entry));

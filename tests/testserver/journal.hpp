@@ -18,7 +18,8 @@ class Journal {
  public:
   static constexpr std::size_t kMaxEntries = 2000;
 
-  void record(const rapidjson::Value& message);
+  // line: the message's text exactly as it arrived, kept as it is (what the gateway wrote).
+  void record(const rapidjson::Value& message, std::string_view line);
   // A JSON array of {"seq", "message"} entries, oldest first; only messages whose "method" is
   // `method` when given (responses have no method and match only when `method` is empty).
   std::string entries_json(const std::optional<std::string>& method) const;
@@ -27,7 +28,7 @@ class Journal {
   struct Entry {
     std::size_t seq;
     std::string method;   // empty for responses
-    std::string message;  // JSON text as received (re-serialised)
+    std::string message;  // the JSON text exactly as received
   };
 
   mutable std::mutex mutex_;

@@ -66,7 +66,7 @@ void Server::handle_line(std::string_view line) {
     return;
   }
 
-  if (options_.protocol_tools) journal_.record(message);
+  if (options_.protocol_tools) journal_.record(message, line);
   const rapidjson::Value* id = find_member(message, "id");
   const rapidjson::Value* method = find_member(message, "method");
   const bool has_valid_id = id != nullptr && (id->IsString() || id->IsNumber());

@@ -1,6 +1,9 @@
 // protocol/json.hpp and protocol/jsonrpc.hpp.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -104,6 +107,66 @@ TEST(JsonParse, LargestFiniteNumbersStillParse) {
   json::Document doc;
   ASSERT_FALSE(json::parse("[1.7976931348623157e308,-1e308,1e-400]", doc).has_value());
   EXPECT_EQ(json::to_string(doc), "[1.7976931348623157e308,-1e308,0.0]");
+}
+
+// Numbers cross the gateway unchanged in value: read exactly (correctly rounded, as strtod), and
+// written so that they read back the same. RapidJSON's own reading was up to 3 ulp off.
+TEST(JsonParse, DoublesAreReadExactlyAndSurviveARewrite) {
+  const char* texts[] = {"0.30000000000000004",
+                         "0.1",
+                         "1e-7",
+                         "5e-324",
+                         "2.2250738585072011e-308",
+                         "1.7976931348623157e308",
+                         "123456789012345678901234567890",
+                         "-0.0",
+
+                         "1E2",
+                         "3.141592653589793238462643383279",
+                         "-1e-400",
+                         "9007199254740993.0",
+                         "4.35052e-320"};
+  for (const char* text : texts) {
+    json::Document doc;
+    ASSERT_FALSE(json::parse(text, doc).has_value()) << text;
+    ASSERT_TRUE(doc.IsDouble()) << text;
+    const double exact = std::strtod(text, nullptr);
+    const double read = doc.GetDouble();
+    EXPECT_EQ(std::memcmp(&exact, &read, sizeof exact), 0)
+        << text << " read as " << doc.GetDouble() << ", exactly " << exact;
+    json::Document again;
+    ASSERT_FALSE(json::parse(json::to_string(doc), again).has_value()) << json::to_string(doc);
+    const double back = again.GetDouble();
+    EXPECT_EQ(std::memcmp(&exact, &back, sizeof exact), 0)
+        << text << " written as " << json::to_string(doc) << " reads back as " << back;
+  }
+}
+
+TEST(JsonParse, IntegersKeepTheTypesRapidJsonGivesThem) {
+  json::Document doc;
+  ASSERT_FALSE(json::parse("[0,-1,2147483647,-2147483648,-2147483649,4294967295,4294967296,"
+                           "9223372036854775807,-9223372036854775808,18446744073709551615,"
+                           "18446744073709551616,-9223372036854775809,-0]",
+                           doc)
+                   .has_value());
+  const auto& a = doc.GetArray();
+  EXPECT_TRUE(a[0].IsInt() && a[0].GetInt() == 0);
+  EXPECT_TRUE(a[1].IsInt() && a[1].GetInt() == -1);
+  EXPECT_TRUE(a[2].IsInt() && a[2].IsUint());
+  EXPECT_TRUE(a[3].IsInt() && a[3].GetInt() == -2147483647 - 1);
+  EXPECT_TRUE(!a[4].IsInt() && a[4].IsInt64() && a[4].GetInt64() == -2147483649LL);
+  EXPECT_TRUE(a[5].IsUint() && a[5].GetUint() == 4294967295u);
+  EXPECT_TRUE(!a[6].IsUint() && a[6].IsUint64() && a[6].GetUint64() == 4294967296ull);
+  EXPECT_TRUE(a[7].IsInt64() && a[7].GetInt64() == INT64_MAX);
+  EXPECT_TRUE(a[8].IsInt64() && a[8].GetInt64() == INT64_MIN);
+  EXPECT_TRUE(a[9].IsUint64() && a[9].GetUint64() == UINT64_MAX);
+  EXPECT_TRUE(a[10].IsDouble()) << "beyond 64 bits: a double";
+  EXPECT_TRUE(a[11].IsDouble());
+  EXPECT_TRUE(a[12].IsInt() && a[12].GetInt() == 0);
+  EXPECT_EQ(json::to_string(doc),
+            "[0,-1,2147483647,-2147483648,-2147483649,4294967295,4294967296,"
+            "9223372036854775807,-9223372036854775808,18446744073709551615,"
+            "18446744073709553000.0,-9223372036854776000.0,0]");
 }
 
 TEST(JsonParse, TextIsNotReadPastItsLength) {
