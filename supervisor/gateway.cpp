@@ -19,6 +19,7 @@
 #include "supervisor/config_watcher.hpp"
 #include "supervisor/fd_limit.hpp"
 #include "supervisor/health_probe.hpp"
+#include "supervisor/heap_trim.hpp"
 #include "supervisor/http_front.hpp"
 #include "supervisor/router.hpp"
 #include "supervisor/systemd_notifier.hpp"
@@ -289,6 +290,7 @@ class Gateway {
 
   void tick_status() {
     tick_status_once();
+    give_back_free_heap(std::chrono::steady_clock::now());
     // Fast until READY, then once a second for STATUS=.
     status_timer_.expires_after(ready_sent_ ? std::chrono::milliseconds(1000)
                                             : std::chrono::milliseconds(20));

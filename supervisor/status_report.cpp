@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "build_config.hpp"
+#include "supervisor/heap_trim.hpp"
 #include "supervisor/router.hpp"
 
 #include "common/log.hpp"
@@ -72,6 +73,14 @@ std::string Router::status_json() const {
   sessions.AddMember("listeners", static_cast<std::uint64_t>(listeners_.size()), a);
   d.AddMember("sessions", sessions, a);
   d.AddMember("inFlight", static_cast<std::uint64_t>(calls_.size()), a);
+  // The supervisor's heap: a leak shows as inUseKB that keeps growing; freeKB is what glibc holds
+  // for reuse, given back to the system after bursts (supervisor/heap_trim.hpp).
+  const HeapFigures figures = heap_figures();
+  json::Value heap(rapidjson::kObjectType);
+  heap.AddMember("inUseKB", static_cast<std::uint64_t>(figures.in_use_bytes / 1024), a);
+  heap.AddMember("freeKB", static_cast<std::uint64_t>(figures.free_bytes / 1024), a);
+  heap.AddMember("trims", figures.trims, a);
+  d.AddMember("heap", heap, a);
   return json::to_string(d);
 }
 
