@@ -326,7 +326,7 @@ void Router::answer_initialize(Session& session, const json::Document& msg,
   session.protocol_version = std::string(version);
   if (params != nullptr) {
     if (const json::Value* caps = json::object_member(*params, "capabilities")) {
-      session.client_capabilities.CopyFrom(*caps, session.client_capabilities.GetAllocator());
+      session.set_capabilities(*caps);
     }
     if (const json::Value* info = json::object_member(*params, "clientInfo")) {
       session.client_name = std::string(json::string_member(*info, "name").value_or(""));

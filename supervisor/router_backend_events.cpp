@@ -228,7 +228,7 @@ void Router::on_backend_request(const std::string& server, json::Document& msg) 
     ask_modern_client(*call, server, msg, capability);
     return;
   }
-  if (session == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
+  if (session == nullptr || !session->has_capability(capability)) {
     pool_->send(server, jsonrpc::error_response(id, jsonrpc::code::method_not_found,
                                                 "The client did not declare the capability for " +
                                                     std::string(method)));

@@ -98,7 +98,7 @@ void Router::handle_modern(json::Document message,
   session.last_seen = std::chrono::steady_clock::now();
   if (const json::Value* meta = modern::request_meta(message)) {
     if (const json::Value* caps = json::object_member(*meta, modern::meta::client_capabilities)) {
-      session.client_capabilities.CopyFrom(*caps, session.client_capabilities.GetAllocator());
+      session.set_capabilities(*caps);
     }
     if (const json::Value* info = json::object_member(*meta, modern::meta::client_info)) {
       session.client_name = std::string(json::string_member(*info, "name").value_or(""));

@@ -40,7 +40,7 @@ void Router::ask_modern_client(PendingCall& call, const std::string& server, jso
   const std::string method(*json::string_member(msg, "method"));
   const std::string backend_id = jsonrpc::id_text(msg);
   Session* session = sessions_.find(call.session_id);
-  if (session == nullptr || json::member(session->client_capabilities, capability) == nullptr) {
+  if (session == nullptr || !session->has_capability(capability)) {
     // Specification 2026-07-28: a request that needs a capability the client did not declare
     // fails with MissingRequiredClientCapabilityError; the backend's call cannot go on.
     pool_->send(server,
@@ -179,8 +179,7 @@ void Router::handle_retry(json::Document& msg, std::string_view state,
     const json::Value* meta = params ? json::object_member(*params, "_meta") : nullptr;
     const json::Value* caps =
         meta ? json::object_member(*meta, modern::meta::client_capabilities) : nullptr;
-    if (caps)
-      session->client_capabilities.CopyFrom(*caps, session->client_capabilities.GetAllocator());
+    if (caps) session->set_capabilities(*caps);
   }
   const json::Value* responses = params ? json::object_member(*params, "inputResponses") : nullptr;
   for (auto it = parked.asks.begin(); it != parked.asks.end();) {
@@ -251,8 +250,7 @@ void Router::ask_legacy_client(PendingCall& call, json::Document& msg) {
                                : method == "elicitation/create"   ? "elicitation"
                                : method == "roots/list"           ? "roots"
                                                                   : nullptr;
-      if (capability == nullptr || session == nullptr ||
-          json::member(session->client_capabilities, capability) == nullptr) {
+      if (capability == nullptr || session == nullptr || !session->has_capability(capability)) {
         auto taken = calls_.take(call.gateway_id);
         fail_call(*taken, jsonrpc::code::invalid_request,
                   "Server '" + taken->server + "' needs " + std::string(method) +

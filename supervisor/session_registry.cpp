@@ -6,7 +6,6 @@ Session& SessionRegistry::create(const std::string& id, FrontTransport transport
   auto s = std::make_unique<Session>();
   s->id = id;
   s->transport = transport;
-  s->client_capabilities.SetObject();
   s->last_seen = std::chrono::steady_clock::now();
   Session& ref = *s;
   sessions_[id] = std::move(s);

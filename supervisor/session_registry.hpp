@@ -2,10 +2,13 @@
 // a Streamable HTTP session from initialize until DELETE or idle expiry.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "protocol/json.hpp"
 #include "supervisor/outbox.hpp"
@@ -20,7 +23,21 @@ struct Session {
   FrontTransport transport = FrontTransport::streamable_http;
   std::string protocol_version;  // negotiated at initialize
   bool initialized = false;      // initialize answered
-  json::Document client_capabilities;
+  // The capabilities the client declared (their names: only whether one was declared is ever
+  // asked). Not a json::Document: its allocator takes 64 KiB at the first value, and a gateway
+  // at maxSessions held 64 MB of them.
+  std::vector<std::string> client_capabilities;
+  bool has_capability(std::string_view name) const {
+    return std::find(client_capabilities.begin(), client_capabilities.end(), name) !=
+           client_capabilities.end();
+  }
+  void set_capabilities(const json::Value& declared) {
+    client_capabilities.clear();
+    if (!declared.IsObject()) return;
+    for (const auto& m : declared.GetObject()) {
+      client_capabilities.emplace_back(m.name.GetString(), m.name.GetStringLength());
+    }
+  }
   std::string client_name;
   std::string log_level;  // legacy: logging/setLevel; modern: _meta …/logLevel (empty: no logs)
   // Where messages not tied to one POST go: the SSE stream (legacy) or the GET stream

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 
-import { sharedGateway, itStopsCleanly, testServer, textOf, withDeadline, settle, waitFor, fatalError, MCP_ACCEPT } from './lib/gateway.mjs';
+import { sharedGateway, startGateway, itStopsCleanly, testServer, textOf, withDeadline, settle, waitFor, fatalError, MCP_ACCEPT } from './lib/gateway.mjs';
 import { logMark, logLines, waitForLog } from './lib/ops.mjs';
 import {
   KINDS,
@@ -340,6 +340,27 @@ describe('front limits: body and header size, sessions, per-session outbox', { t
     }
     await noSessions();
     gw.assertClean();
+  });
+
+  it('a session costs the supervisor well under 2 KiB of heap (its capabilities are names, not a 64 KiB JSON document)', async (t) => {
+    const roomy = await startGateway({ servers: { a: testServer('a') }, mcproxy: { maxSessions: 400 } });
+    try {
+      const before = (await roomy.status()).heap;
+      if (before.inUseKB < 100) {
+        t.skip(`the heap figures are not glibc's here (a sanitizer's allocator): ${JSON.stringify(before)}`);
+        return;
+      }
+      const N = 300;
+      const capabilities = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {}, url: {} } };
+      for (let i = 0; i < N; i++) await rawStreamableSession(roomy.url, '2025-11-25', capabilities);
+      const after = await roomy.status();
+      assert.equal(after.sessions.total, N);
+      const perSession = ((after.heap.inUseKB - before.inUseKB) * 1024) / N;
+      assert.ok(perSession < 2048, `${Math.round(perSession)} bytes of heap per session (${JSON.stringify(before)} -> ${JSON.stringify(after.heap)})`);
+    } finally {
+      await roomy.stop();
+    }
+    roomy.assertClean();
   });
 
   itStopsCleanly(gw);
