@@ -22,6 +22,16 @@ std::string to_string(const Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+void replace_with_copy(Document& doc, const Value* v) {
+  Document fresh;
+  if (v != nullptr) {
+    fresh.CopyFrom(*v, fresh.GetAllocator());
+  } else {
+    fresh.SetArray();
+  }
+  doc.Swap(fresh);  // the old value and its pool go with `fresh`
+}
+
 std::string quote(std::string_view s) {
   Value v(rapidjson::StringRef(s.data(), s.size()));
   return to_string(v);

@@ -57,4 +57,10 @@ inline Value string_value(std::string_view s, Allocator& a) {
 // Sets obj[name] = v, replacing an existing member.
 void set_member(Value& obj, const char* name, Value v, Allocator& a);
 
+// Makes doc a copy of v (null: an empty array) with an allocator of its own. For documents
+// that live long and are replaced again and again (a server's lists, on every restart and
+// list change): doc.CopyFrom(v, doc.GetAllocator()) would keep every earlier copy's memory
+// in doc's pool, which frees nothing until the document goes.
+void replace_with_copy(Document& doc, const Value* v);
+
 }  // namespace mcp::json

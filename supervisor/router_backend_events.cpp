@@ -14,10 +14,7 @@ namespace mcp::supervisor {
 namespace {
 
 void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
-  into.SetArray();
-  if (const json::Value* arr = json::array_member(params, list_result_member(kind))) {
-    into.CopyFrom(*arr, into.GetAllocator());
-  }
+  json::replace_with_copy(into, json::array_member(params, list_result_member(kind)));
 }
 
 }  // namespace
@@ -30,10 +27,9 @@ void Router::on_worker_ready(const std::string& server, json::Document params) {
   state.lists.prefix = cfg->second.effective_prefix();
   state.lists.filter = cfg->second.tools;
   for (ListKind k : all_list_kinds) copy_list(params, k, state.lists.list(k));
-  state.capabilities.SetObject();
-  if (const json::Value* caps = json::object_member(params, "capabilities")) {
-    state.capabilities.CopyFrom(*caps, state.capabilities.GetAllocator());
-  }
+  const json::Value* caps = json::object_member(params, "capabilities");
+  json::replace_with_copy(state.capabilities, caps);
+  if (caps == nullptr) state.capabilities.SetObject();
   state.instructions = std::string(json::string_member(params, "instructions").value_or(""));
   state.announced = true;
   rebuild_catalog();
@@ -57,11 +53,7 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
   if (it == servers_.end() || !key) return;
   auto kind = find_list_kind(&ListInfo::result_member, *key);
   if (!kind) return;
-  json::Document& list = it->second.lists.list(*kind);
-  list.SetArray();
-  if (const json::Value* items = json::array_member(params, "items")) {
-    list.CopyFrom(*items, list.GetAllocator());
-  }
+  json::replace_with_copy(it->second.lists.list(*kind), json::array_member(params, "items"));
   rebuild_catalog();
 }
 

@@ -169,6 +169,26 @@ TEST(JsonParse, IntegersKeepTheTypesRapidJsonGivesThem) {
             "18446744073709553000.0,-9223372036854776000.0,0]");
 }
 
+// A long-lived document replaced many times (a server's tool list, on every restart and list
+// change) must not keep the earlier copies: CopyFrom into its own allocator does.
+TEST(JsonReplace, ReplacingManyTimesKeepsOneCopysMemory) {
+  json::Document list;
+  ASSERT_FALSE(
+      json::parse("[" + std::string(20000, ' ') + "\"" + std::string(10000, 'x') + "\"]", list)
+          .has_value());
+  json::Document held;
+  for (int i = 0; i < 1000; ++i) json::replace_with_copy(held, &list);
+  EXPECT_EQ(held, list);
+  EXPECT_LE(held.GetAllocator().Capacity(), 2u * 64 * 1024) << "one copy, not a thousand";
+
+  json::Document grown;
+  for (int i = 0; i < 100; ++i) grown.CopyFrom(list, grown.GetAllocator());
+  EXPECT_GE(grown.GetAllocator().Capacity(), 100u * 10000) << "why replace_with_copy exists";
+
+  json::replace_with_copy(held, nullptr);
+  EXPECT_TRUE(held.IsArray() && held.Empty());
+}
+
 TEST(JsonParse, TextIsNotReadPastItsLength) {
   // A view into a longer buffer: only the first two bytes count.
   const std::string buffer = "{}garbage";
