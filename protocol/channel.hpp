@@ -11,7 +11,9 @@
 //                      "initTimeoutMs", "maxMessageBytes", "memoryLimitMB", "pingIntervalMs",
 //                      "pingTimeoutMs", "statusBoard", "statusSlot", and optionally
 //                      "eraProbeTimeoutMs" (default 3000) and "era" ("auto" (default),
-//                      "modern" or "legacy": skip the probe)}.
+//                      "modern" or "legacy": skip the probe), and "fdSoftLimit" when the
+//                      supervisor raised its own fd limit: the worker puts this soft limit back
+//                      before it starts the backend (supervisor/fd_limit.hpp)}.
 //                      "transport" is "stdio" (command, args, env, cwd) or, for a remote server
 //                      (url, headers), "streamable-http", "sse" or "auto" (Streamable HTTP, else
 //                      the legacy HTTP+SSE transport). Header values are sent as configured; the
