@@ -68,6 +68,20 @@ build_done() {  # label build_dir [meson options...]: waits for the background b
   "$root/scripts/build.sh" "$dir" "$@" >"$logs/$label-build.log" 2>&1
 }
 
+# Prints, for each failed node test in a TAP log, its location and the first lines of its error,
+# so that a failure on a machine whose logs are gone can still be read from this output.
+node_failure_details() {  # log file
+  awk '
+    /^ *not ok / { inblock = 0; pending = 1; next }
+    pending && /^ *---$/ { inblock = 1; pending = 0; shown = 0; next }
+    inblock && /^ *\.\.\.$/ { inblock = 0; next }
+    inblock && /^ *location:/ { print "    " $0; next }
+    inblock && /^ *error:/ { shown = 1; print "    " $0; next }
+    inblock && shown && /^ *(code|name|expected|actual|operator|stack|failureType):/ { shown = 0 }
+    inblock && shown && shown++ <= 12 { print "    " $0 }
+  ' "$1" | head -120
+}
+
 run_suite() {  # label build_dir [meson options...]
   local label="$1" dir="$2"
   shift 2
@@ -90,6 +104,7 @@ run_suite() {  # label build_dir [meson options...]
   echo "=== $label: end-to-end tests"
   MCPROXY_BUILD_DIR="$dir" timeout 900 "$root/tests/e2e/run.sh" >"$logs/$label-e2e.log" 2>&1
   grep -E '^not ok|^ +not ok|^# (pass|fail)' "$logs/$label-e2e.log" | head -40
+  node_failure_details "$logs/$label-e2e.log"
   count_node "$logs/$label-e2e.log"
 }
 
@@ -160,6 +175,7 @@ run_tsan() {  # ThreadSanitizer (gcc): the units and the concurrency-heavy end-t
   MCPROXY_BUILD_DIR="$dir" timeout 600 "$root/tests/e2e/run.sh" concurrency transports crash \
     >"$logs/tsan-e2e.log" 2>&1
   grep -E '^not ok|^ +not ok|^# (pass|fail)|ThreadSanitizer' "$logs/tsan-e2e.log" | head -40
+  node_failure_details "$logs/tsan-e2e.log"
   count_node "$logs/tsan-e2e.log"
   echo "tsan: $((SECONDS - start)) s"
 }

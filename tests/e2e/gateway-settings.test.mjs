@@ -364,7 +364,8 @@ describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000
       let mark = logMark(gw);
       write(gw, `127.0.0.1:${p2}`);
       await waitForLog(gw, new RegExp(`NOTICE listening on http://127\\.0\\.0\\.1:${p2} \\(was http://127\\.0\\.0\\.1:${p1};`), { from: mark });
-      assert.match(gw.stderr().slice(mark), /reloaded \(file change\) in \d+ us: listen address$/m);
+      // The reload's summary line follows the move's own line.
+      await waitForLog(gw, /reloaded \(file change\) in \d+ us: listen address$/m, { from: mark });
       const c = await connectWithToken(url('127.0.0.1', p2), 'streamable', null, 'moved');
       try {
         assert.equal(textOf(await c.callTool({ name: 'a__echo', arguments: { text: 'moved' } })), 'moved');
