@@ -84,7 +84,7 @@ class Gateway {
     router_.set_servers(config_.servers);
     for (const auto& server : config_.servers) pool_.add(server);
     front_.start();
-    log::notice("listening on http://" + listen_.host + ":" + std::to_string(front_.port()) +
+    log::notice("listening on " + url_of(listen_.host, front_.port()) +
                 " (SSE at /sse, Streamable HTTP at /mcp) with " +
                 std::to_string(config_.servers.size()) + " server(s) from " + config_.path);
     if (!watcher_.start(error)) log::warning(error + "; config edits need SIGHUP");
@@ -195,9 +195,10 @@ class Gateway {
                   " on the command line still decides");
       return;
     }
-    // The loader checked the text; an empty listen means the default.
+    // An empty listen means the default. The loader has checked the text, so a parse failure
+    // here would be a loader bug: it is still reported, not taken as "any address".
     const auto next = parse_listen(configured.empty() ? default_listen : configured);
-    std::string error;
+    std::string error = "cannot parse \"" + configured + "\"";
     if (!next || !front_.rebind(next->host, next->port, error)) {
       log::error("mcproxy.listen: " + error + "; still listening on " + old);
       return;
