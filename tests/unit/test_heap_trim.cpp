@@ -20,7 +20,11 @@ constexpr bool glibc_heap = true;
 TEST(HeapTrim, TrimsAfterABurstOnceThenWaitsForTheHeapToChange) {
   if (!glibc_heap) GTEST_SKIP() << "a sanitizer's allocator, not glibc's heap";
   using namespace std::chrono_literals;
-  auto t = std::chrono::steady_clock::now() + 1h;  // past any earlier call's interval
+  // Past any earlier call's interval, a run of this same test (--gtest_repeat) included: the
+  // trimmer's clock is process-wide.
+  static auto last_run = std::chrono::steady_clock::now();
+  last_run += 1h;
+  const auto t = last_run;
   // A burst: 4 MiB in small blocks, freed but for the last one, which pins the heap's top.
   std::vector<std::unique_ptr<char[]>> blocks;
   for (int i = 0; i < 4096; ++i) blocks.emplace_back(new char[1024]());
