@@ -1,6 +1,8 @@
 #include "common/status_board.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,31 +91,40 @@ StatusBoard::~StatusBoard() {
   if (owner_) bip::shared_memory_object::remove(name_.c_str());
 }
 
+namespace {
+
+// Makes `name` free for us. A segment left by a run that crashed (no destructor ran) is stale
+// once its owner is gone, and is removed; a live owner means another mcproxy uses this name,
+// and we must not take it. A segment we cannot read (empty after a crash between create and
+// truncate, or garbage) is stale too.
+bool claim_name(const std::string& name, std::string& error) {
+  bool exists = false;
+  try {
+    bip::shared_memory_object old(bip::open_only, name.c_str(), bip::read_only);
+    exists = true;
+    bip::mapped_region region(old, bip::read_only);
+    if (region.get_size() >= sizeof(BoardHeader)) {
+      const auto* h = static_cast<const BoardHeader*>(region.get_address());
+      if (h->magic == board_magic && h->owner_pid > 0 && h->owner_pid != ::getpid() &&
+          (::kill(h->owner_pid, 0) == 0 || errno == EPERM)) {
+        error =
+            "status board " + name + " belongs to running process " + std::to_string(h->owner_pid);
+        return false;
+      }
+    }
+  } catch (const bip::interprocess_exception&) {
+    // Absent (nothing to clean), or present but unreadable (cleaned below).
+  }
+  if (exists) bip::shared_memory_object::remove(name.c_str());
+  return true;
+}
+
+}  // namespace
+
 std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::uint32_t slots,
                                                  std::string& error) {
   try {
-    // A segment left by a run that crashed (no destructor ran) is stale once its owner is
-    // gone; a live owner means another mcproxy uses this name, and we must not take it. A
-    // segment we cannot read (empty after a crash between create and truncate, or garbage) is
-    // stale too.
-    bool exists = false;
-    try {
-      bip::shared_memory_object old(bip::open_only, name.c_str(), bip::read_only);
-      exists = true;
-      bip::mapped_region region(old, bip::read_only);
-      if (region.get_size() >= sizeof(BoardHeader)) {
-        const auto* h = static_cast<const BoardHeader*>(region.get_address());
-        if (h->magic == board_magic && h->owner_pid > 0 && h->owner_pid != ::getpid() &&
-            (::kill(h->owner_pid, 0) == 0 || errno == EPERM)) {
-          error = "status board " + name + " belongs to running process " +
-                  std::to_string(h->owner_pid);
-          return nullptr;
-        }
-      }
-    } catch (const bip::interprocess_exception&) {
-      // Absent (nothing to clean), or present but unreadable (cleaned below).
-    }
-    if (exists) bip::shared_memory_object::remove(name.c_str());
+    if (!claim_name(name, error)) return nullptr;
     auto impl = std::make_unique<Impl>();
     impl->shm = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write);
     // A new segment reads as zeros and takes memory only where written: the header now, each
@@ -130,6 +141,26 @@ std::unique_ptr<StatusBoard> StatusBoard::create(const std::string& name, std::u
     error = "cannot create status board " + name + ": " + e.what();
     return nullptr;
   }
+}
+
+bool StatusBoard::rename(const std::string& name, std::string& error) {
+  if (!owner_ || name == name_) return owner_;
+  try {
+    if (!claim_name(name, error)) return false;
+  } catch (const bip::interprocess_exception& e) {
+    error = "cannot rename status board " + name_ + " to " + name + ": " + e.what();
+    return false;
+  }
+  // POSIX has no shm_rename; glibc keeps shm_open's names as files in /dev/shm, where a rename
+  // moves the name and leaves every mapping (the workers' slots) as it is. NOREPLACE: a segment
+  // that appeared since claim_name is somebody else's.
+  const std::string from = "/dev/shm/" + name_, to = "/dev/shm/" + name;
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) {
+    error = "cannot rename status board " + name_ + " to " + name + ": " + std::strerror(errno);
+    return false;
+  }
+  name_ = name;
+  return true;
 }
 
 std::unique_ptr<StatusBoard> StatusBoard::open_slot(const std::string& name, std::uint32_t index,

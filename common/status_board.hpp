@@ -62,6 +62,9 @@ class StatusBoard {
   // Owner: a fresh slot (zero counters, no last error) for the worker it is handed to.
   StatusSlot* reset_slot(std::uint32_t index);
   const std::string& name() const { return name_; }
+  // Owner: the segment goes by `name` from now on (the gateway's port moved); mappings stay.
+  // Refused, with the old name kept, when a running process owns `name`.
+  bool rename(const std::string& name, std::string& error);
 
   // Milliseconds on CLOCK_MONOTONIC, the clock of heartbeat_ms.
   static std::uint64_t now_ms();

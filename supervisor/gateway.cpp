@@ -72,9 +72,7 @@ class Gateway {
     }
     probe_port_ = front_.port();  // the watchdog thread starts below
     // Named after the uid and port: one per running instance, found again after a crash.
-    const std::string board_name =
-        "mcproxy-" + std::to_string(::getuid()) + "-" + std::to_string(front_.port());
-    board_ = StatusBoard::create(board_name, status_board_slots, error);
+    board_ = StatusBoard::create(board_name(front_.port()), status_board_slots, error);
     if (board_) {
       pool_.set_status_board(board_.get(), heartbeat_timeout);
     } else {
@@ -210,6 +208,14 @@ class Gateway {
     }
     log::notice("listening on " + url_of(listen_.host, front_.port()) + " (was " + old +
                 "; connections made there stay open)");
+    // The board goes by the port, so that an mcproxy started later on the old port can have
+    // its own (and one started on the new port finds ours in use).
+    if (board_ && !board_->rename(board_name(front_.port()), error)) {
+      log::warning(error + "; the status board keeps its name " + board_->name());
+    }
+  }
+  static std::string board_name(int port) {
+    return "mcproxy-" + std::to_string(::getuid()) + "-" + std::to_string(port);
   }
   static std::string url_of(const std::string& host, int port) {
     const bool v6 = host.find(':') != std::string::npos;

@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 
 import { startGateway, testServer, textOf, withDeadline, settle, waitFor, MCP_ACCEPT } from './lib/gateway.mjs';
-import { logMark, logLines, waitForLog, writeAtomic, freePort } from './lib/ops.mjs';
+import { logMark, logLines, waitForLog, writeAtomic, freePort, shmPath } from './lib/ops.mjs';
 import { KINDS, httpRequest } from './lib/peers.mjs';
 
 const T1 = 'e2e-token-one-0123456789';
@@ -373,6 +373,18 @@ describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000
         await c.close2();
       }
       assert.ok(await refused(p1), `no new connection on the old port ${p1}`);
+      // The status board goes by the port: it moved too, and an mcproxy started on the old port
+      // gets a board of its own (before, it found ours and ran without hang detection).
+      assert.ok(fs.existsSync(shmPath(p2)) && !fs.existsSync(shmPath(p1)), 'the status board was renamed');
+      const second = await startGateway({ servers: SERVERS, listen: `127.0.0.1:${p1}` });
+      try {
+        assert.equal((await second.status()).servers[0].state, 'ready');
+        assert.doesNotMatch(second.stderr(), /status board|hung workers will not be detected/);
+        assert.ok(fs.existsSync(shmPath(p1)), 'the second mcproxy has its board');
+      } finally {
+        await second.stop();
+      }
+      second.assertClean();
       // The connection made before the move is still served.
       kept.socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       const again = await new Promise((resolve) => {

@@ -1,4 +1,5 @@
 // common/status_board.hpp: what the supervisor and a worker each see, and which pages exist.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -80,6 +81,60 @@ TEST(StatusBoard, OpeningWhatIsNotThereFailsWithAReason) {
   error.clear();
   EXPECT_EQ(StatusBoard::open_slot(board->name(), 8, error), nullptr);
   EXPECT_NE(error.find("has no slot 8"), std::string::npos) << error;
+}
+
+bool shm_exists(const std::string& name) {
+  return ::access(("/dev/shm/" + name).c_str(), F_OK) == 0;
+}
+
+TEST(StatusBoard, ARenamedBoardKeepsItsSlotsAndGoesByTheNewName) {
+  std::string error;
+  auto board = StatusBoard::create(board_name("before"), 8, error);
+  ASSERT_TRUE(board) << error;
+  auto worker = StatusBoard::open_slot(board->name(), 2, error);
+  ASSERT_TRUE(worker) << error;
+  board->reset_slot(2);
+  ASSERT_TRUE(board->rename(board_name("after"), error)) << error;
+  EXPECT_EQ(board->name(), board_name("after"));
+  EXPECT_FALSE(shm_exists(board_name("before")));
+  EXPECT_TRUE(shm_exists(board_name("after")));
+  // A worker mapped before the rename still shares the memory; one started after finds it.
+  worker->slot(2)->heartbeat_ms = 777;
+  EXPECT_EQ(board->slot(2)->heartbeat_ms.load(), 777u);
+  auto later = StatusBoard::open_slot(board_name("after"), 2, error);
+  ASSERT_TRUE(later) << error;
+  EXPECT_EQ(later->slot(2)->heartbeat_ms.load(), 777u);
+  board.reset();
+  EXPECT_FALSE(shm_exists(board_name("after"))) << "removed under its new name";
+}
+
+TEST(StatusBoard, ARenameOntoAStaleBoardTakesItOntoALiveOneIsRefused) {
+  std::string error;
+  auto board = StatusBoard::create(board_name("mover"), 8, error);
+  ASSERT_TRUE(board) << error;
+  {
+    // A board whose owner is alive: this test's parent process stands in for another mcproxy.
+    auto other = StatusBoard::create(board_name("taken"), 8, error);
+    ASSERT_TRUE(other) << error;
+    const int fd = ::open(("/dev/shm/" + board_name("taken")).c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    const std::int32_t parent = ::getppid();  // the header's owner_pid, at byte 12
+    ASSERT_EQ(::pwrite(fd, &parent, sizeof parent, 12), static_cast<ssize_t>(sizeof parent));
+    ::close(fd);
+    EXPECT_FALSE(board->rename(board_name("taken"), error));
+    EXPECT_NE(error.find("belongs to running process " + std::to_string(parent)), std::string::npos)
+        << error;
+    EXPECT_EQ(board->name(), board_name("mover")) << "the old name is kept";
+    EXPECT_TRUE(shm_exists(board_name("mover")));
+  }
+  // `other` is gone with its name. A stale segment (no owner alive) is taken over.
+  const int fd = ::open(("/dev/shm/" + board_name("stale")).c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "garbage", 7), 7);
+  ::close(fd);
+  error.clear();
+  EXPECT_TRUE(board->rename(board_name("stale"), error)) << error;
+  EXPECT_EQ(board->name(), board_name("stale"));
 }
 
 }  // namespace
