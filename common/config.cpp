@@ -309,6 +309,15 @@ std::optional<std::string> read_gateway(const Value& v, GatewaySettings& g,
       if (!m.value.IsUint() || m.value.GetUint() < 1 || m.value.GetUint() > 1000000)
         return "mcproxy." + std::string(key) + " must be an integer from 1 to 1000000";
       (key == "maxConnections" ? g.max_connections : g.max_streams) = m.value.GetUint();
+    } else if (key == "sessionIdleTimeoutMs") {
+      if (!m.value.IsUint() || m.value.GetUint() < 10000 || m.value.GetUint() > 604800000)
+        return "mcproxy.sessionIdleTimeoutMs must be an integer from 10000 (10 s) to 604800000 "
+               "(7 days)";
+      g.session_idle_timeout_ms = m.value.GetUint();
+    } else if (key == "inputWaitMs") {
+      if (!m.value.IsUint() || m.value.GetUint() < 1000 || m.value.GetUint() > 86400000)
+        return "mcproxy.inputWaitMs must be an integer from 1000 (1 s) to 86400000 (1 day)";
+      g.input_wait_ms = m.value.GetUint();
     } else if (key == "allowedOrigins") {
       if (read_string_list(m.value, "allowedOrigins", g.allowed_origins)) {
         return "mcproxy.allowedOrigins must be an array of strings";

@@ -71,6 +71,11 @@ struct GatewaySettings {
   std::uint32_t max_message_bytes = 16u << 20;
   std::uint32_t max_connections = 4096;  // open TCP connections, streams included
   std::uint32_t max_streams = 512;       // open SSE streams (legacy, GET, POST answered as SSE)
+  // A Streamable HTTP session with no stream and no call in flight, unheard from this long, ends.
+  std::uint32_t session_idle_timeout_ms = 3600000;
+  // How long a call parked for its client's input (2026-07-28 multi round-trip) waits for the
+  // client's retry before it is cancelled.
+  std::uint32_t input_wait_ms = 300000;
   bool operator==(const GatewaySettings&) const = default;
 };
 

@@ -43,6 +43,8 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
   changed(a.max_message_bytes != b.max_message_bytes, "maxMessageBytes");
   changed(a.max_connections != b.max_connections, "maxConnections");
   changed(a.max_streams != b.max_streams, "maxStreams");
+  changed(a.session_idle_timeout_ms != b.session_idle_timeout_ms, "sessionIdleTimeoutMs");
+  changed(a.input_wait_ms != b.input_wait_ms, "inputWaitMs");
   // A field added to GatewaySettings but not above still counts as a change.
   GatewaySettings rest_a = a, rest_b = b;
   rest_a.listen = rest_b.listen;

@@ -111,6 +111,8 @@ class Gateway {
     RouterSettings s;
     s.naming = c.gateway.naming;
     s.max_sessions = c.gateway.max_sessions;
+    s.session_idle_timeout = std::chrono::milliseconds(c.gateway.session_idle_timeout_ms);
+    s.input_wait = std::chrono::milliseconds(c.gateway.input_wait_ms);
     return s;
   }
   static FrontOptions front_options(const Config& c, const ListenAddress& l) {
@@ -226,6 +228,8 @@ class Gateway {
     if (diff.gateway_changed) {
       // Every key takes effect now: a token revoked by a reload must stop working at once.
       router_.set_max_sessions(next.gateway.max_sessions);
+      router_.set_waits(std::chrono::milliseconds(next.gateway.session_idle_timeout_ms),
+                        std::chrono::milliseconds(next.gateway.input_wait_ms));
       if (!(next.gateway.naming == config_.gateway.naming)) router_.set_naming(next.gateway.naming);
       pool_.set_restart_settings(next.gateway.restart);
       front_.apply_limits(front_options(next, listen_));

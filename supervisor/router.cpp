@@ -1,5 +1,7 @@
 #include "supervisor/router.hpp"
 
+#include <algorithm>
+
 #include "build_config.hpp"
 #include "common/log.hpp"
 #include "protocol/channel.hpp"
@@ -666,23 +668,47 @@ void Router::sweep_idle_sessions() {
   if (shutting_down_) return;
   drop_closed_listeners();
   const auto now = std::chrono::steady_clock::now();
-  std::vector<std::string> idle;
+  std::vector<std::string> idle, gone;
   sessions_.for_each([&](Session& s) {
     const bool streaming = s.stream && !s.stream->closed();
-    if (s.transport == FrontTransport::streamable_http && !streaming &&
-        now - s.last_seen > settings_.session_idle_timeout) {
-      idle.push_back(s.id);
+    if (s.transport == FrontTransport::streamable_http) {
+      // An open stream or a call in flight (a browser run, a build) is use, not idleness: such
+      // a session counts as seen at every look, and its idle time starts when both are over.
+      if (streaming || calls_.count_session(s.id) > 0) {
+        s.last_seen = now;
+      } else if (now - s.last_seen > settings_.session_idle_timeout) {
+        idle.push_back(s.id);
+      }
     }
     // A legacy session whose stream ended (the client vanished) is gone too.
     if (s.transport == FrontTransport::legacy_sse && s.stream && s.stream->closed()) {
-      idle.push_back(s.id);
+      gone.push_back(s.id);
     }
   });
-  for (const auto& id : idle) close_session(id, "idle");
-  idle_timer_.expires_after(std::chrono::seconds(30));
+  for (const auto& id : idle) {
+    log::info("session ended: no request for " +
+                  std::to_string(settings_.session_idle_timeout.count()) +
+                  " ms (mcproxy.sessionIdleTimeoutMs)",
+              {"", id});
+    close_session(id, "idle");
+  }
+  for (const auto& id : gone) close_session(id, "its stream ended");
+  // Often enough that a session ends within a quarter of its timeout after it.
+  const auto every = std::clamp<std::chrono::milliseconds>(
+      settings_.session_idle_timeout / 4, std::chrono::seconds(1), std::chrono::seconds(30));
+  idle_timer_.expires_after(every);
   idle_timer_.async_wait([this](std::error_code ec) {
     if (!ec) sweep_idle_sessions();
   });
+}
+
+void Router::set_waits(std::chrono::milliseconds session_idle_timeout,
+                       std::chrono::milliseconds input_wait) {
+  settings_.input_wait = input_wait;
+  if (settings_.session_idle_timeout == session_idle_timeout) return;
+  settings_.session_idle_timeout = session_idle_timeout;
+  idle_timer_.cancel();  // its handler sees operation_aborted and does nothing
+  sweep_idle_sessions();
 }
 
 void Router::shutdown() {

@@ -34,8 +34,9 @@ struct RouterSettings {
   // subscriptions/listen tells a client at once when a list changed.
   std::uint64_t list_ttl_ms = 0;
   // How long a parked MRTR call waits for its client's retry (at least the server's timeout).
-  std::chrono::seconds input_wait{300};
-  std::chrono::minutes session_idle_timeout{60};
+  std::chrono::milliseconds input_wait{300000};
+  // A Streamable HTTP session with no stream and no call, unheard from this long, ends.
+  std::chrono::milliseconds session_idle_timeout{3600000};
   std::size_t max_sessions = 1000;
   // At max_sessions, a Streamable HTTP session this idle, with no stream and no call, may give
   // its place to a new one (Router::make_room_for_session).
@@ -83,6 +84,11 @@ class Router : public WorkerEvents {
   std::size_t in_flight(const std::string& server) const { return calls_.count_server(server); }
   // A lowered cap refuses new sessions only; the open ones stay.
   void set_max_sessions(std::size_t n) { settings_.max_sessions = n; }
+  // mcproxy.sessionIdleTimeoutMs and inputWaitMs, changed by a reload: the idle timeout applies
+  // to the open sessions too (they are looked at again now), the input wait to calls parked
+  // from now on.
+  void set_waits(std::chrono::milliseconds session_idle_timeout,
+                 std::chrono::milliseconds input_wait);
   void set_naming(const NamingRules& naming) {
     settings_.naming = naming;
     rebuild_catalog();
@@ -214,6 +220,7 @@ class Router : public WorkerEvents {
   // --- MRTR bridge (router_mrtr.cpp) ---
   void ask_modern_client(PendingCall& call, const std::string& server, json::Document& msg,
                          const char* capability);
+  std::chrono::milliseconds input_wait_for(const std::string& server) const;
   void send_input_required(PendingCall& call, ParkedCall& parked,
                            const std::shared_ptr<Outbox>& reply, const std::string& client_id);
   void handle_retry(json::Document& msg, std::string_view state,

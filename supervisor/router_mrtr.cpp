@@ -80,18 +80,24 @@ void Router::ask_modern_client(PendingCall& call, const std::string& server, jso
   send_input_required(call, parked, call.reply, call.client_id);
   call.parked = true;
   calls_.rebind(call.gateway_id, call.client_id, nullptr);
-  const auto* slot = pool_ ? pool_->slot(server) : nullptr;
-  const auto wait = std::max<std::chrono::milliseconds>(
-      settings_.input_wait, std::chrono::milliseconds(slot ? slot->config.timeout_ms : 0));
-  calls_.reschedule(call.gateway_id, std::chrono::steady_clock::now() + wait);
+  calls_.reschedule(call.gateway_id, std::chrono::steady_clock::now() + input_wait_for(server));
   arm_deadline_timer();
+}
+
+// mcproxy.inputWaitMs, or the server's timeoutMs where that is longer: a parked call gets at
+// least the time any of the server's calls gets.
+std::chrono::milliseconds Router::input_wait_for(const std::string& server) const {
+  const auto* slot = pool_ ? pool_->slot(server) : nullptr;
+  return std::max<std::chrono::milliseconds>(
+      settings_.input_wait, std::chrono::milliseconds(slot ? slot->config.timeout_ms : 0));
 }
 
 void Router::send_input_required(PendingCall& call, ParkedCall& parked,
                                  const std::shared_ptr<Outbox>& reply,
                                  const std::string& client_id) {
   ++parked.round;
-  const auto expiry = std::chrono::system_clock::now() + settings_.input_wait;
+  // The state expires with the parked call, not before it: a retry in time is never refused.
+  const auto expiry = std::chrono::system_clock::now() + input_wait_for(call.server);
   // The state names the parked call, the round, the request it belongs to and its expiry;
   // the seal makes it useless to anyone who changes a byte of it.
   const std::string payload =

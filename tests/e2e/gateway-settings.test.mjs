@@ -15,7 +15,8 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 
 import { startGateway, testServer, textOf, withDeadline, settle, waitFor, MCP_ACCEPT } from './lib/gateway.mjs';
 import { logMark, logLines, waitForLog, writeAtomic, freePort, shmPath } from './lib/ops.mjs';
-import { KINDS, httpRequest } from './lib/peers.mjs';
+import { KINDS, httpRequest, rawStreamableSession } from './lib/peers.mjs';
+import { CODE, modernCall, assertRpcError, resultOf } from './lib/modern.mjs';
 
 const T1 = 'e2e-token-one-0123456789';
 const T2 = 'e2e-token-two-9876543210';
@@ -432,6 +433,67 @@ describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000
       write(gw, `127.0.0.1:${await freePort()}`);
       await waitForLog(gw, /NOTICE mcproxy\.listen changed; --listen 127\.0\.0\.1:0 on the command line still decides/, { from: mark });
       assert.equal((await httpRequest(`${gw.url}/health`)).status, 200);
+    } finally {
+      await gw.stop();
+    }
+    gw.assertClean();
+  });
+});
+
+describe('mcproxy.sessionIdleTimeoutMs: an idle Streamable session ends; one with a call in flight stays', { timeout: 60000 }, () => {
+  it('a reload to 10 s ends the idle session (404 after), keeps the busy one through its 14 s call and after it', async () => {
+    const gw = await startGateway({ servers: SERVERS });
+    try {
+      const post = (s, body) => httpRequest(`${gw.url}/mcp`, { method: 'POST', headers: s.headers, body: JSON.stringify(body), timeoutMs: 30000 });
+      const idle = await rawStreamableSession(gw.url);
+      const busy = await rawStreamableSession(gw.url);
+      let answered = false;
+      const call = post(busy, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'a__sleep', arguments: { ms: 14000 } } })
+        .finally(() => { answered = true; });
+      // The sessions were opened under the default (an hour); the reload applies to them.
+      const mark = logMark(gw);
+      writeAtomic(gw.configPath, JSON.stringify({ mcproxy: { sessionIdleTimeoutMs: 10000 }, mcpServers: SERVERS }, null, 2));
+      await waitForLog(gw, /reloaded \(file change\) in \d+ us: gateway settings: sessionIdleTimeoutMs$/m, { from: mark });
+      // The log names a session by the first 8 characters of its id.
+      const tag = (sess) => `(session ${sess.sessionId.slice(0, 8)})`;
+      await waitForLog(gw, new RegExp(`${tag(idle).replace(/[()]/g, '\\$&')} session ended: no request for 10000 ms \\(mcproxy\\.sessionIdleTimeoutMs\\)`),
+        { from: mark, timeoutMs: 20000 });
+      assert.equal(answered, false, 'the busy session\'s call is still running');
+      const gone = await post(idle, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      assert.equal(gone.status, 404, `the idle session ended: HTTP ${gone.status} ${gone.body}`);
+
+      const r = await call;
+      assert.equal(r.status, 200, `the long call: HTTP ${r.status} ${r.body}`);
+      assert.doesNotMatch(r.body, /"error"/, r.body);
+      // Its last request was 14 s ago, but its idle time started when the call ended.
+      const after = await post(busy, { jsonrpc: '2.0', id: 3, method: 'tools/list' });
+      assert.equal(after.status, 200, `the busy session stays: HTTP ${after.status} ${after.body}`);
+      assert.deepEqual(logLines(gw, /session ended/, mark).filter((l) => l.includes(tag(busy))), []);
+    } finally {
+      await gw.stop();
+    }
+    gw.assertClean();
+  });
+});
+
+describe('mcproxy.inputWaitMs: a call parked for its client\'s input is cancelled when the client does not come back', { timeout: 60000 }, () => {
+  it('inputWaitMs 1000 (server timeoutMs 1000): the parked call is cancelled at the backend, and a late retry is refused as expired', async () => {
+    const servers = { q: { ...testServer('q', ['--protocol-tools']), timeoutMs: 1000 } };
+    const gw = await startGateway({ servers, mcproxy: { inputWaitMs: 1000 } });
+    try {
+      const caps = { capabilities: { roots: {} } };
+      const args = { method: 'roots/list', timeoutMs: 20000 };
+      const mark = logMark(gw);
+      const first = resultOf(await modernCall(gw.url, 'tools/call', { name: 'q__ask_client', arguments: args }, caps), 'the first call');
+      assert.equal(first.resultType, 'input_required');
+      // Nobody answers: after a second the gateway gives up on the client.
+      await waitForLog(gw, /tools\/call: the client did not come back with the input its backend asked for; cancelled/, { from: mark });
+      await gw.waitForStatus((st) => st.servers[0].inFlight === 0, 5000, 'the parked call gone at q');
+      const [key] = Object.keys(first.inputRequests);
+      const late = await modernCall(gw.url, 'tools/call',
+        { name: 'q__ask_client', arguments: args, inputResponses: { [key]: { roots: [] } }, requestState: first.requestState }, caps);
+      const err = assertRpcError(late, 200, CODE.invalidParams, 'a retry after the wait');
+      assert.match(err.message, /requestState has expired/);
     } finally {
       await gw.stop();
     }

@@ -269,7 +269,19 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"MaxStreamsString", R"({"mcpServers": {}, "mcproxy": {"maxStreams": "64"}})",
                   "mcproxy.maxStreams must be an integer from 1 to 1000000"},
         ErrorCase{"MaxStreamsHuge", R"({"mcpServers": {}, "mcproxy": {"maxStreams": 1000001}})",
-                  "mcproxy.maxStreams must be an integer from 1 to 1000000"}),
+                  "mcproxy.maxStreams must be an integer from 1 to 1000000"},
+        ErrorCase{"SessionIdleTimeoutTooShort",
+                  R"({"mcpServers": {}, "mcproxy": {"sessionIdleTimeoutMs": 9999}})",
+                  "mcproxy.sessionIdleTimeoutMs must be an integer from 10000 (10 s) to "
+                  "604800000 (7 days)"},
+        ErrorCase{"SessionIdleTimeoutFraction",
+                  R"({"mcpServers": {}, "mcproxy": {"sessionIdleTimeoutMs": 60000.5}})",
+                  "mcproxy.sessionIdleTimeoutMs must be an integer from 10000 (10 s) to "
+                  "604800000 (7 days)"},
+        ErrorCase{"InputWaitTooLong", R"({"mcpServers": {}, "mcproxy": {"inputWaitMs": 86400001}})",
+                  "mcproxy.inputWaitMs must be an integer from 1000 (1 s) to 86400000 (1 day)"},
+        ErrorCase{"InputWaitNegative", R"({"mcpServers": {}, "mcproxy": {"inputWaitMs": -1}})",
+                  "mcproxy.inputWaitMs must be an integer from 1000 (1 s) to 86400000 (1 day)"}),
     [](const auto& pi) { return std::string(pi.param.name); });
 
 TEST(ConfigErrorLines, NameTheLineOfTheServer) {
@@ -551,19 +563,24 @@ TEST(Config, RelativeCwdIsResolvedAgainstTheConfigDirectory) {
 TEST(Config, GatewaySettingsAreRead) {
   const Config c = parse_ok(R"({"mcpServers": {}, "mcproxy": {
       "listen": "0.0.0.0:9000", "separator": "-", "toolNameMaxLength": 60,
-      "maxMessageBytes": 4096, "maxConnections": 100, "maxStreams": 7}})");
+      "maxMessageBytes": 4096, "maxConnections": 100, "maxStreams": 7,
+      "sessionIdleTimeoutMs": 10000, "inputWaitMs": 86400000}})");
   EXPECT_EQ(c.gateway.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.gateway.naming.separator, "-");
   EXPECT_EQ(c.gateway.naming.max_length, 60u);
   EXPECT_EQ(c.gateway.max_message_bytes, 4096u);
   EXPECT_EQ(c.gateway.max_connections, 100u);
   EXPECT_EQ(c.gateway.max_streams, 7u);
+  EXPECT_EQ(c.gateway.session_idle_timeout_ms, 10000u);
+  EXPECT_EQ(c.gateway.input_wait_ms, 86400000u);
 }
 
-TEST(Config, FrontCapsDefaultWhenAbsent) {
+TEST(Config, FrontCapsAndWaitsDefaultWhenAbsent) {
   const Config c = parse_ok(R"({"mcpServers": {}})");
   EXPECT_EQ(c.gateway.max_connections, 4096u);
   EXPECT_EQ(c.gateway.max_streams, 512u);
+  EXPECT_EQ(c.gateway.session_idle_timeout_ms, 3600000u) << "an hour";
+  EXPECT_EQ(c.gateway.input_wait_ms, 300000u) << "five minutes";
 }
 
 TEST(Config, PingAndRestartSettingsAreRead) {

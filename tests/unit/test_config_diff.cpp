@@ -139,7 +139,10 @@ INSTANTIATE_TEST_SUITE_P(
                     [](GatewaySettings& g) { g.bearer_tokens = {"0123456789abcdef"}; }},
         GatewayCase{"maxMessageBytes", [](GatewaySettings& g) { g.max_message_bytes = 4096; }},
         GatewayCase{"maxConnections", [](GatewaySettings& g) { g.max_connections = 10; }},
-        GatewayCase{"maxStreams", [](GatewaySettings& g) { g.max_streams = 10; }}),
+        GatewayCase{"maxStreams", [](GatewaySettings& g) { g.max_streams = 10; }},
+        GatewayCase{"sessionIdleTimeoutMs",
+                    [](GatewaySettings& g) { g.session_idle_timeout_ms = 60000; }},
+        GatewayCase{"inputWaitMs", [](GatewaySettings& g) { g.input_wait_ms = 1000; }}),
     [](const auto& pi) {
       std::string name = pi.param.key;
       name.erase(std::remove(name.begin(), name.end(), '.'), name.end());
