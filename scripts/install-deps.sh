@@ -6,7 +6,8 @@ set -euo pipefail
 build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev libssl-dev libgcrypt20-dev
                 libboost-dev libsystemd-dev)
 # clang and its runtimes (libFuzzer, sanitizers; a Recommends only) build tests/fuzz.
-test_packages=(libgtest-dev libgmock-dev nodejs npm procps clang libclang-rt-dev)
+# clang-format: the format check of every C++ file against .clang-format.
+test_packages=(libgtest-dev libgmock-dev nodejs npm procps clang libclang-rt-dev clang-format)
 
 want=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_packages[@]}"); fi

@@ -82,6 +82,23 @@ node_failure_details() {  # log file
   ' "$1" | head -120
 }
 
+run_format_check() {  # every tracked C++ file as .clang-format writes it: one test
+  echo "=== format (clang-format $(clang-format --version | grep -o '[0-9][0-9.]*' | head -1))"
+  local bad
+  bad=$(cd "$root" && { git ls-files '*.cpp' '*.hpp' 2>/dev/null ||
+        find . -path './build*' -prune -o -path '*/node_modules' -prune -o \( -name '*.cpp' -o -name '*.hpp' \) -print; } |
+        xargs clang-format --dry-run 2>&1 |
+        sed -n 's/^\([^ :]*\.[ch]pp\):[0-9]*:[0-9]*: .*clang-format-violations.*/\1/p' | sort -u)
+  if [ -z "$bad" ]; then
+    echo "ok - every C++ file is formatted"
+    passed=$((passed + 1))
+  else
+    echo "not ok - not formatted (run clang-format -i on them):"
+    echo "$bad" | sed 's/^/    /'
+    failed=$((failed + 1))
+  fi
+}
+
 run_suite() {  # label build_dir [meson options...]
   local label="$1" dir="$2"
   shift 2
@@ -218,6 +235,7 @@ if [ "${BACKGROUND_BUILDS:-1}" != 0 ]; then
   ) &
   background_pid=$!
 fi
+run_format_check
 run_suite plain "$root/build"
 if [ "${SYSTEMD_TESTS:-1}" != 0 ]; then start_systemd; fi
 if [ "${CONFORMANCE_TESTS:-1}" != 0 ]; then run_conformance; fi

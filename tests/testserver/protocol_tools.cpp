@@ -7,8 +7,8 @@
 namespace testserver {
 namespace {
 
-constexpr std::array<std::string_view, 8> kLogLevels = {
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::array<std::string_view, 8> kLogLevels = {"debug", "info",     "notice", "warning",
+                                                        "error", "critical", "alert",  "emergency"};
 constexpr long long kDefaultAskTimeoutMs = 10000;
 constexpr long long kMaxAskTimeoutMs = 600000;
 constexpr long long kMaxFloodCount = 1000000;
@@ -44,16 +44,17 @@ void empty_object(JsonWriter& writer) {
 // Every optional field a 2025-11-25 tool may carry: title, annotations, icons, outputSchema,
 // _meta, with strings that need escaping and numbers of every shape.
 std::string rich_definition() {
-  return std::string(R"({"name":"rich","title":"Rich result \u2713","description":)"
-                     R"("Returns every kind of content block, structured content and _meta.",)"
-                     R"("inputSchema":{"type":"object","properties":{"note":{"type":"string"}}},)"
-                     R"("outputSchema":{"type":"object","properties":{"count":{"type":"integer"},)"
-                     R"("ratio":{"type":"number"},"tags":{"type":"array","items":{"type":"string"}},)"
-                     R"("nested":{"type":"object"},"nothing":{"type":"null"}},)"
-                     R"("required":["count","ratio","tags","nested"]},)"
-                     R"("annotations":{"title":"Rich, annotated","readOnlyHint":true,)"
-                     R"("destructiveHint":false,"idempotentHint":true,"openWorldHint":false},)"
-                     R"("icons":[{"src":"data:image/png;base64,)") +
+  return std::string(
+             R"({"name":"rich","title":"Rich result \u2713","description":)"
+             R"("Returns every kind of content block, structured content and _meta.",)"
+             R"("inputSchema":{"type":"object","properties":{"note":{"type":"string"}}},)"
+             R"("outputSchema":{"type":"object","properties":{"count":{"type":"integer"},)"
+             R"("ratio":{"type":"number"},"tags":{"type":"array","items":{"type":"string"}},)"
+             R"("nested":{"type":"object"},"nothing":{"type":"null"}},)"
+             R"("required":["count","ratio","tags","nested"]},)"
+             R"("annotations":{"title":"Rich, annotated","readOnlyHint":true,)"
+             R"("destructiveHint":false,"idempotentHint":true,"openWorldHint":false},)"
+             R"("icons":[{"src":"data:image/png;base64,)") +
          kRedPixelPng +
          R"(","mimeType":"image/png","sizes":["1x1"],"theme":"light"},)"
          R"({"src":"https://example.com/icon.svg","mimeType":"image/svg+xml","sizes":["any"],)"
@@ -67,11 +68,12 @@ std::string rich_result(std::string_view note) {
   JsonWriter writer(buffer);
   put_string(writer, note);
   const std::string note_json(buffer.GetString(), buffer.GetSize());
-  return std::string(R"({"content":[)"
-                     R"({"type":"text","text":"rich \u2713 \"quoted\" \\ \n line","annotations":)"
-                     R"({"audience":["user","assistant"],"priority":0.25,)"
-                     R"("lastModified":"2025-01-02T03:04:05Z"},"_meta":{"io.mcproxy.test/block":1}},)"
-                     R"({"type":"image","data":")") +
+  return std::string(
+             R"({"content":[)"
+             R"({"type":"text","text":"rich \u2713 \"quoted\" \\ \n line","annotations":)"
+             R"({"audience":["user","assistant"],"priority":0.25,)"
+             R"("lastModified":"2025-01-02T03:04:05Z"},"_meta":{"io.mcproxy.test/block":1}},)"
+             R"({"type":"image","data":")") +
          kRedPixelPng +
          R"(","mimeType":"image/png","annotations":{"audience":["user"]}},)"
          R"({"type":"audio","data":")" +
@@ -157,15 +159,14 @@ void write_extra_resource(JsonWriter& writer, const Options& options) {
 
 void add_protocol_tools(Tools& tools, SessionState& state, Journal& journal,
                         ClientRequests& requests) {
-  tools.add_raw(
-      "received",
-      object_definition("received",
-                        "Returns what the client sent this server, as a JSON array of "
-                        "{seq, message}, optionally only messages with the given method.",
-                        R"({"type":"object","properties":{"method":{"type":"string"}}})"),
-      [&journal](const rapidjson::Value& args, const CallContext&) -> ToolReply {
-        return text(journal.entries_json(get_string(args, "method")));
-      });
+  tools.add_raw("received",
+                object_definition("received",
+                                  "Returns what the client sent this server, as a JSON array of "
+                                  "{seq, message}, optionally only messages with the given method.",
+                                  R"({"type":"object","properties":{"method":{"type":"string"}}})"),
+                [&journal](const rapidjson::Value& args, const CallContext&) -> ToolReply {
+                  return text(journal.entries_json(get_string(args, "method")));
+                });
 
   tools.add_raw(
       "ask_client",
@@ -191,22 +192,22 @@ void add_protocol_tools(Tools& tools, SessionState& state, Journal& journal,
         }
         const std::string ask_id = requests.send(*method, params ? to_json_text(*params) : "{}");
         const auto deadline = TaskRunner::Clock::now() + std::chrono::milliseconds(*timeout_ms);
-        context.tasks.start(context.id, [context, &requests, ask_id,
-                                         deadline](const TaskRunner::Ticket& ticket) {
-          auto [outcome, answer] = requests.wait(ticket, ask_id, deadline);
-          if (context.tasks.is_cancelled(ticket)) {
-            requests.cancel(ask_id, "the call that asked was cancelled");
-            requests.forget(ask_id);
-            return;
-          }
-          if (outcome == ClientRequests::Outcome::pending) {
-            requests.cancel(ask_id, "timed out");
-          }
-          requests.forget(ask_id);
-          const ToolResult result{answer_text(ask_id, outcome, answer)};
-          context.output.result(context.id,
-                                [&](JsonWriter& writer) { write_tool_result(writer, result); });
-        });
+        context.tasks.start(
+            context.id, [context, &requests, ask_id, deadline](const TaskRunner::Ticket& ticket) {
+              auto [outcome, answer] = requests.wait(ticket, ask_id, deadline);
+              if (context.tasks.is_cancelled(ticket)) {
+                requests.cancel(ask_id, "the call that asked was cancelled");
+                requests.forget(ask_id);
+                return;
+              }
+              if (outcome == ClientRequests::Outcome::pending) {
+                requests.cancel(ask_id, "timed out");
+              }
+              requests.forget(ask_id);
+              const ToolResult result{answer_text(ask_id, outcome, answer)};
+              context.output.result(context.id,
+                                    [&](JsonWriter& writer) { write_tool_result(writer, result); });
+            });
         return std::nullopt;
       });
 

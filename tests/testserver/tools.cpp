@@ -70,8 +70,7 @@ Tools::Tools(const Options& options) {
           "required":["name"]})"),
       tool_env);
   add("cwd", "Returns the server's current working directory.", no_arguments_schema(), tool_cwd);
-  add("alloc",
-      "Allocates and touches mb megabytes that are never freed; for memory-limit tests.",
+  add("alloc", "Allocates and touches mb megabytes that are never freed; for memory-limit tests.",
       parse_schema(R"({"type":"object","properties":{"mb":{"type":"integer","minimum":1,
           "maximum":65536}},"required":["mb"]})"),
       tool_alloc);
@@ -109,8 +108,12 @@ Tools::Tools(const Options& options) {
 
 void Tools::add(std::string name, std::string description, Schema input_schema, Handler handler,
                 Schema output_schema) {
-  tools_.push_back(Tool{std::move(name), std::move(description), std::move(input_schema),
-                        std::move(output_schema), std::move(handler), {}});
+  tools_.push_back(Tool{std::move(name),
+                        std::move(description),
+                        std::move(input_schema),
+                        std::move(output_schema),
+                        std::move(handler),
+                        {}});
 }
 
 void Tools::add_raw(std::string name, std::string definition_json, Handler handler) {

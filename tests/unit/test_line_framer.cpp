@@ -187,8 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
     Table, JsonRpcIdAtEdges,
     testing::Values(
         EdgeIdCase{"IdFirst", R"({"jsonrpc":"2.0","id":42,"result":{"t":")" + pad + R"("}})", "42"},
-        EdgeIdCase{"StringIdFirst", R"({ "jsonrpc" : "2.0" , "id" : "a-1", "result":")" + pad + "\"}",
-                   "\"a-1\""},
+        EdgeIdCase{"StringIdFirst",
+                   R"({ "jsonrpc" : "2.0" , "id" : "a-1", "result":")" + pad + "\"}", "\"a-1\""},
         EdgeIdCase{"IdLast", R"({"result":{"t":")" + pad + R"("},"jsonrpc":"2.0","id":7})", "7"},
         EdgeIdCase{"NestedIdOnlyIsNotTaken", R"({"result":{"t":")" + pad + R"(","id":9}})", ""},
         EdgeIdCase{"NotJson", pad, ""},
