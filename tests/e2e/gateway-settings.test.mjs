@@ -377,9 +377,13 @@ describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000
       // The status board goes by the port: it moved too, and an mcproxy started on the old port
       // gets a board of its own (before, it found ours and ran without hang detection).
       assert.ok(fs.existsSync(shmPath(p2)) && !fs.existsSync(shmPath(p1)), 'the status board was renamed');
-      const second = await startGateway({ servers: SERVERS, listen: `127.0.0.1:${p1}` });
+      // Its readiness is read from its own log and its /status over a connection of its own: a
+      // pooled keep-alive connection to p1, made before the move, still reaches the first one.
+      const second = await startQuiet({ servers: SERVERS, listen: `127.0.0.1:${p1}` });
       try {
-        assert.equal((await second.status()).servers[0].state, 'ready');
+        const st = JSON.parse((await httpRequest(`${second.url}/status`, { agent: false })).body);
+        assert.equal(st.pid, second.pid, 'the second mcproxy answers on the old port');
+        assert.equal(st.servers[0].state, 'ready', second.stderr());
         assert.doesNotMatch(second.stderr(), /status board|hung workers will not be detected/);
         assert.ok(fs.existsSync(shmPath(p1)), 'the second mcproxy has its board');
       } finally {
@@ -405,19 +409,19 @@ describe('mcproxy.listen: a reload moves the listening socket', { timeout: 60000
       mark = logMark(gw);
       write(gw, `127.0.0.1:${p3}`);
       await waitForLog(gw, new RegExp(`ERROR mcproxy\\.listen: cannot listen on 127\\.0\\.0\\.1:${p3}: Address already in use; still listening on http://127\\.0\\.0\\.1:${p2}`), { from: mark });
-      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200, 'the current address after a refused move');
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`, { agent: false })).status, 200, 'the current address after a refused move');
 
       // 3. The same port on another address: our own socket holds the port, so it lets go first.
       mark = logMark(gw);
       write(gw, `0.0.0.0:${p2}`);
       await waitForLog(gw, new RegExp(`NOTICE listening on http://0\\.0\\.0\\.0:${p2} \\(was http://127\\.0\\.0\\.1:${p2};`), { from: mark });
-      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200, '0.0.0.0 serves 127.0.0.1 too');
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`, { agent: false })).status, 200, '0.0.0.0 serves 127.0.0.1 too');
 
       // 4. A bad address is refused with the whole file, which names it.
       mark = logMark(gw);
       write(gw, 'nowhere');
       await waitForLog(gw, /rejected, the running config keeps serving: .*mcproxy\.listen must be a string "HOST:PORT"/, { from: mark });
-      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`)).status, 200);
+      assert.equal((await httpRequest(`${url('127.0.0.1', p2)}/health`, { agent: false })).status, 200);
     } finally {
       kept.socket?.destroy();
       blocker.close();

@@ -293,9 +293,10 @@ export function sseParser(onEvent) {
 }
 
 /** A plain HTTP request; resolves with {status, headers, body} (body as text). */
-export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 10000 } = {}) {
+export function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 10000, agent } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
+    // agent: false for a connection of its own (not one pooled from an earlier request).
+    const req = http.request(url, { method, headers, ...(agent !== undefined && { agent }) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));
