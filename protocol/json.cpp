@@ -22,14 +22,16 @@ std::string to_string(const Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-void replace_with_copy(Document& doc, const Value* v) {
-  Document fresh;
-  if (v != nullptr) {
-    fresh.CopyFrom(*v, fresh.GetAllocator());
-  } else {
-    fresh.SetArray();
+void StoredValue::replace_with_copy(const Value* v) {
+  if (v == nullptr) {
+    value_ = Value(empty_);  // a pool's values need no freeing: dropping the pool frees them
+    pool_.reset();
+    return;
   }
-  doc.Swap(fresh);  // the old value and its pool go with `fresh`
+  auto pool = std::make_unique<Allocator>(chunk_bytes);
+  Value copy(*v, *pool);
+  value_ = std::move(copy);
+  pool_ = std::move(pool);  // the old copy's pool goes
 }
 
 std::string quote(std::string_view s) {

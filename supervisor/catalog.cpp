@@ -39,7 +39,7 @@ void Catalog::rebuild(const std::vector<const ServerLists*>& servers, const Nami
   for (const ServerLists* s : servers) {
     for (ListKind kind : {ListKind::tools, ListKind::prompts}) {
       auto& routes = kind == ListKind::tools ? tools_ : prompts_;
-      for (const auto& item : s->list(kind).GetArray()) {
+      for (const auto& item : s->list(kind)->GetArray()) {
         const auto name = json::string_member(item, "name");
         if (!name) continue;
         if (kind == ListKind::tools && !s->filter.allows(*name)) continue;
@@ -60,14 +60,14 @@ void Catalog::rebuild(const std::vector<const ServerLists*>& servers, const Nami
         ++counts_[{index(kind), s->server}];
       }
     }
-    for (const auto& item : s->list(ListKind::resources).GetArray()) {
+    for (const auto& item : s->list(ListKind::resources)->GetArray()) {
       const auto uri = json::string_member(item, "uri");
       if (!uri) continue;
       resources_.emplace(std::string(*uri), s->server);
       items_[index(ListKind::resources)].push_back(json::to_string(item));
       ++counts_[{index(ListKind::resources), s->server}];
     }
-    for (const auto& item : s->list(ListKind::resource_templates).GetArray()) {
+    for (const auto& item : s->list(ListKind::resource_templates)->GetArray()) {
       const auto uri_template = json::string_member(item, "uriTemplate");
       if (!uri_template) continue;
       templates_.emplace(std::string(*uri_template), s->server);

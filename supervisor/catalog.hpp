@@ -24,13 +24,10 @@ struct ServerLists {
   std::string server;
   std::string prefix;
   ToolFilter filter;
-  std::array<json::Document, 4> lists;  // indexed by ListKind; each an array of objects
+  std::array<json::StoredValue, 4> lists;  // indexed by ListKind; each an array of objects
 
-  ServerLists() {
-    for (auto& l : lists) l.SetArray();
-  }
-  json::Document& list(ListKind k) { return lists[static_cast<std::size_t>(k)]; }
-  const json::Document& list(ListKind k) const { return lists[static_cast<std::size_t>(k)]; }
+  json::StoredValue& list(ListKind k) { return lists[static_cast<std::size_t>(k)]; }
+  const json::StoredValue& list(ListKind k) const { return lists[static_cast<std::size_t>(k)]; }
 };
 
 struct Route {

@@ -351,9 +351,9 @@ std::string Router::merged_capabilities() const {
   // Lists can change on reload and when a backend restarts, so listChanged is always true.
   bool logging = false, completions = false, subscribe = false;
   for (const auto& [name, state] : servers_) {
-    logging = logging || json::member(state.capabilities, "logging") != nullptr;
-    completions = completions || json::member(state.capabilities, "completions") != nullptr;
-    const json::Value* res = json::object_member(state.capabilities, "resources");
+    logging = logging || json::member(*state.capabilities, "logging") != nullptr;
+    completions = completions || json::member(*state.capabilities, "completions") != nullptr;
+    const json::Value* res = json::object_member(*state.capabilities, "resources");
     const json::Value* sub = res ? json::member(*res, "subscribe") : nullptr;
     subscribe = subscribe || (sub != nullptr && sub->IsBool() && sub->GetBool());
   }
@@ -529,7 +529,7 @@ void Router::forward(Session& session, json::Document& msg, const std::string& s
 void Router::forward_to_all(std::string_view method, const json::Value& params) {
   if (!pool_) return;
   for (const auto& [name, state] : servers_) {
-    if (json::member(state.capabilities, "logging") == nullptr) continue;
+    if (json::member(*state.capabilities, "logging") == nullptr) continue;
     PendingCall call;  // nobody waits for these answers
     call.server = name;
     call.method = std::string(method);

@@ -150,7 +150,7 @@ class Router : public WorkerEvents {
 
   struct ServerState {
     ServerLists lists;
-    json::Document capabilities;
+    json::StoredValue capabilities{rapidjson::kObjectType};
     std::string instructions;
     bool announced = false;  // has been ready at least once
   };

@@ -13,8 +13,8 @@ namespace mcp::supervisor {
 
 namespace {
 
-void copy_list(const json::Value& params, ListKind kind, json::Document& into) {
-  json::replace_with_copy(into, json::array_member(params, list_result_member(kind)));
+void copy_list(const json::Value& params, ListKind kind, json::StoredValue& into) {
+  into.replace_with_copy(json::array_member(params, list_result_member(kind)));
 }
 
 }  // namespace
@@ -28,8 +28,7 @@ void Router::on_worker_ready(const std::string& server, json::Document params) {
   state.lists.filter = cfg->second.tools;
   for (ListKind k : all_list_kinds) copy_list(params, k, state.lists.list(k));
   const json::Value* caps = json::object_member(params, "capabilities");
-  json::replace_with_copy(state.capabilities, caps);
-  if (caps == nullptr) state.capabilities.SetObject();
+  state.capabilities.replace_with_copy(caps);
   state.instructions = std::string(json::string_member(params, "instructions").value_or(""));
   state.announced = true;
   rebuild_catalog();
@@ -53,7 +52,7 @@ void Router::on_worker_list_changed(const std::string& server, json::Document pa
   if (it == servers_.end() || !key) return;
   auto kind = find_list_kind(&ListInfo::result_member, *key);
   if (!kind) return;
-  json::replace_with_copy(it->second.lists.list(*kind), json::array_member(params, "items"));
+  it->second.lists.list(*kind).replace_with_copy(json::array_member(params, "items"));
   rebuild_catalog();
 }
 

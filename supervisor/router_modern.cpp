@@ -306,7 +306,7 @@ bool Router::subscribe_resource(const std::string& uri, const std::string& subsc
   if (!owner) return false;
   auto it = servers_.find(*owner);
   const json::Value* res =
-      it == servers_.end() ? nullptr : json::object_member(it->second.capabilities, "resources");
+      it == servers_.end() ? nullptr : json::object_member(*it->second.capabilities, "resources");
   const json::Value* sub = res ? json::member(*res, "subscribe") : nullptr;
   if (sub == nullptr || !sub->IsBool() || !sub->GetBool()) return false;
   auto& subscribers = resource_subscribers_[uri];

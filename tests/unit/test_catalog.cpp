@@ -29,7 +29,9 @@ std::unique_ptr<ServerLists> server(const std::string& name, const std::string& 
   const std::string* texts[] = {&tools, &prompts, &resources, &templates};
   for (ListKind k : all_list_kinds) {
     const auto& text = *texts[static_cast<std::size_t>(k)];
-    EXPECT_FALSE(json::parse(text, s->list(k)).has_value()) << text;
+    json::Document doc;
+    EXPECT_FALSE(json::parse(text, doc).has_value()) << text;
+    s->list(k).replace_with_copy(&doc);
   }
   return s;
 }
@@ -88,7 +90,7 @@ TEST(Catalog, RenamingKeepsEveryOtherField) {
             R"({"name":"gh__search","description":"Find things",)"
             R"("inputSchema":{"type":"object","properties":{"q":{"type":"string"}}}})");
   // The server's own lists are untouched.
-  EXPECT_EQ(*json::string_member(gh->list(ListKind::tools)[0], "name"), "search");
+  EXPECT_EQ(*json::string_member((*gh->list(ListKind::tools))[0], "name"), "search");
 }
 
 TEST(Catalog, EmptyPrefixExposesOriginalNames) {

@@ -176,17 +176,34 @@ TEST(JsonReplace, ReplacingManyTimesKeepsOneCopysMemory) {
   ASSERT_FALSE(
       json::parse("[" + std::string(20000, ' ') + "\"" + std::string(10000, 'x') + "\"]", list)
           .has_value());
-  json::Document held;
-  for (int i = 0; i < 1000; ++i) json::replace_with_copy(held, &list);
-  EXPECT_EQ(held, list);
-  EXPECT_LE(held.GetAllocator().Capacity(), 2u * 64 * 1024) << "one copy, not a thousand";
+  json::StoredValue held;
+  for (int i = 0; i < 1000; ++i) held.replace_with_copy(&list);
+  EXPECT_EQ(*held, list);
+  EXPECT_LE(held.pool_capacity(), 2u * 10016) << "one copy, not a thousand";
 
   json::Document grown;
   for (int i = 0; i < 100; ++i) grown.CopyFrom(list, grown.GetAllocator());
-  EXPECT_GE(grown.GetAllocator().Capacity(), 100u * 10000) << "why replace_with_copy exists";
+  EXPECT_GE(grown.GetAllocator().Capacity(), 100u * 10000) << "why StoredValue exists";
 
-  json::replace_with_copy(held, nullptr);
-  EXPECT_TRUE(held.IsArray() && held.Empty());
+  held.replace_with_copy(nullptr);
+  EXPECT_TRUE(held->IsArray() && held->Empty());
+  EXPECT_EQ(held.pool_capacity(), 0u);
+}
+
+// A short list takes a pool chunk of 4 KiB, not RapidJSON's default 64 KiB: a server's lists
+// and capabilities are five such values, held for as long as the server runs.
+TEST(JsonReplace, AShortValueTakesASmallPool) {
+  json::Document caps;
+  ASSERT_FALSE(json::parse(R"({"tools":{"listChanged":true},"logging":{}})", caps).has_value());
+  json::StoredValue held(rapidjson::kObjectType);
+  EXPECT_TRUE(held->IsObject()) << "empty, of the type asked for";
+  held.replace_with_copy(&caps);
+  EXPECT_EQ(*held, caps);
+  EXPECT_EQ(held.pool_capacity(), json::StoredValue::chunk_bytes);
+
+  json::Document big;
+  big.CopyFrom(caps, big.GetAllocator());
+  EXPECT_GE(big.GetAllocator().Capacity(), 64u * 1024) << "RapidJSON's default chunk";
 }
 
 TEST(JsonParse, TextIsNotReadPastItsLength) {
