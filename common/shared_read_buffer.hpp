@@ -4,14 +4,19 @@
 // connection then holds only what it has not parsed yet.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <span>
-#include <vector>
 
 namespace mcp {
 
 inline std::span<char> shared_read_buffer() {
-  static thread_local std::vector<char> buffer(64 * 1024);
-  return buffer;
+  constexpr std::size_t bytes = 64 * 1024;
+  // Not zeroed (a vector would write all 16 pages): a page of it becomes resident only when a
+  // read reaches it, and most messages fit in the first. 60 KiB less RSS per worker.
+  static thread_local const std::unique_ptr<char[]> buffer =
+      std::make_unique_for_overwrite<char[]>(bytes);
+  return {buffer.get(), bytes};
 }
 
 }  // namespace mcp

@@ -3,8 +3,9 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
+# lld: links the static worker with its hot functions first (worker/meson.build).
 build_packages=(g++ meson ninja-build pkg-config libasio-dev libcpp-httplib-dev rapidjson-dev libssl-dev libgcrypt20-dev
-                libboost-dev libsystemd-dev)
+                libboost-dev libsystemd-dev lld)
 # clang and its runtimes (libFuzzer, sanitizers; a Recommends only) build tests/fuzz.
 # clang-format: the format check of every C++ file against .clang-format.
 test_packages=(libgtest-dev libgmock-dev nodejs npm procps clang libclang-rt-dev clang-format)
