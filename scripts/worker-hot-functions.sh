@@ -56,14 +56,15 @@ nm --defined-only "$worker" | awk '{print $3}' | sort -u >"$work/symbols"
 {
   # Every function callgrind named (fn= and cfn= lines define a name the first time).
   grep -ho 'fn=([0-9]*) .*' "$work"/cg.* | sed 's/^fn=([0-9]*) //' | grep -v "^0x\|^(below main)$\|'"
-  printf '%s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main
+  printf '%s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main main
   grep '_ifunc$' "$work/symbols"
 } >"$work/hot"
 # The AVX2, EVEX and AVX-512 variants of each string function that ran (TSX variants left out).
 for base in $(grep -o '^__[a-z]*_\(avx\|evex\|sse\)' "$work/hot" | sed 's/_\(avx\|evex\|sse\)$//' | sort -u); do
   grep -E "^${base}_(avx|evex)" "$work/symbols" | grep -v '_rtm\|no_vzeroupper' >>"$work/hot" || true
 done
-# Only names the binary defines, each once, in the order first seen.
-awk 'NR == FNR { defined[$0] = 1; next } defined[$0] && !seen[$0]++' "$work/symbols" "$work/hot" \
+# Only names the binary defines, sorted (the hot part is resident as a whole, so its inner order
+# hardly matters, and a sorted file changes only where the work did).
+awk 'NR == FNR { defined[$0] = 1; next } defined[$0]' "$work/symbols" "$work/hot" | LC_ALL=C sort -u \
   >"$root/worker/hot-functions.txt"
 echo "worker/hot-functions.txt: $(wc -l <"$root/worker/hot-functions.txt") functions"
