@@ -52,11 +52,20 @@ kill "$gateway"
 wait "$gateway" || true
 gateway=""
 
-nm --defined-only "$worker" | awk '{print $3}' | sort -u >"$work/symbols"
+# lld orders every section that defines a listed name: a C local name that several objects use
+# (glibc's read_int: printf's, wprintf's and scanf's) would bring them all, so only C names
+# defined once are kept. C++ names defined more than once are one function's copies (clones per
+# translation unit) and all of them stay.
+nm --defined-only "$worker" | awk '{print $3}' | sort | uniq -c |
+  awk '$1 == 1 || $2 ~ /^_Z/ { print $2 }' >"$work/symbols"
 {
   # Every function callgrind named (fn= and cfn= lines define a name the first time).
   grep -ho 'fn=([0-9]*) .*' "$work"/cg.* | sed 's/^fn=([0-9]*) //' | grep -v "^0x\|^(below main)$\|'"
-  printf '%s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main main
+  # glibc's static start-up runs before callgrind takes over: it makes a link map for the
+  # program and the vDSO and looks up the vDSO's clock functions.
+  printf '%s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main main \
+    _dl_non_dynamic_init _dl_new_object _dl_add_to_namespace_list _dl_setup_hash \
+    _dl_lookup_symbol_x do_lookup_x _dl_name_match_p
   grep '_ifunc$' "$work/symbols"
 } >"$work/hot"
 # The AVX2, EVEX and AVX-512 variants of each string function that ran (TSX variants left out).
