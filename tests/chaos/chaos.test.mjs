@@ -132,8 +132,10 @@ function leakProblems(base, now, expectedPids) {
   if (unknown.length) p.push(`process: not a current worker or backend: ${unknown.map((x) => `${x.pid} ${x.cmd}`).join('; ')}`);
   if (now.strays.length) p.push(`process: escaped the tree: ${now.strays.map((x) => `${x.pid} ${x.cmd}`).join('; ')}`);
   // A segment that appeared is a leak; one that went away is not (a stale segment whose dead
-  // owner's pid a process of ours happened to reuse, cleaned up meanwhile).
-  const added = now.shmOurs.filter((n) => !base.shmOurs.includes(n));
+  // owner's pid a process of ours happened to reuse, cleaned up meanwhile). Nor is one that was
+  // there at baseline under another owner's pid and counts as ours now because a worker or
+  // backend started since was given that pid (CI, seed 2851606470).
+  const added = now.shmOurs.filter((n) => !base.shmAll.includes(n));
   if (added.length) p.push(`shm: ${added.join(', ')} appeared (${base.shmOurs.join(', ')} at baseline)`);
   return p;
 }
